@@ -1,0 +1,40 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# Both create .venv when it is missing and install the project (editable) with its pins.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= data/demo
+DEMO_PIXELS ?= 20000
+
+.PHONY: demo test lint bench clean java
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "cropseries needs Python 3.10 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "Spark needs Java 17 or newer and none was found."; \
+		echo "Install it with: sudo apt-get install -y openjdk-17-jre-headless  (macOS: brew install openjdk@17)"; \
+		exit 1; }
+
+demo: $(STAMP) java
+	$(PY) -m cropseries synth --out $(DEMO_DIR)/course --pixels $(DEMO_PIXELS) --years 2019 2020 2021 --seed 7
+	$(PY) -m cropseries validate $(DEMO_DIR)/course
+	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
+
+test: $(STAMP) java
+	$(PY) -m ruff check src tests bench notebooks
+	$(PY) -m pytest
+
+bench: $(STAMP) java
+	$(PY) bench/synth.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis

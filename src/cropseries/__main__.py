@@ -1,0 +1,5 @@
+"""`python -m cropseries ...` runs the command line."""
+
+from cropseries.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""The command line: one subcommand per stage, each a thin wrapper over a package function.
+
+Subcommands live in the module that owns their idea; this file only lists them, so that
+`python -m cropseries --help` stays fast: command modules import Spark and TensorFlow inside
+`run`, never at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: subcommand -> (module that defines `add_arguments(parser)` and `run(args) -> int`, help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("cropseries.synth.cli", "generate a realistic course-layout dataset, or report on one"),
+    "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cropseries", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

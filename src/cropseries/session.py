@@ -1,0 +1,25 @@
+"""Getting a Spark session outside Databricks: a local Spark Connect server.
+
+On Databricks the notebook's `spark` is passed in and this module is not used. Locally we
+start Spark Connect rather than classic Spark so that every run exercises the same API
+surface as Databricks serverless (no `sparkContext`, no RDDs, no caching).
+"""
+
+from __future__ import annotations
+
+
+def local_session(cores: str = "*", driver_memory: str = "4g"):
+    """A Spark Connect session backed by a local server (started on first use)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (
+        SparkSession.builder.remote(f"local[{cores}]")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )

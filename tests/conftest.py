@@ -1,0 +1,83 @@
+"""Shared fixtures: a local Spark Connect session and a runner for Databricks notebooks."""
+
+from __future__ import annotations
+
+import os
+import runpy
+from pathlib import Path
+
+import plotly.io as pio
+import pytest
+from plotly.io.base_renderers import ExternalRenderer
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark Connect session for the whole test run (the JVM starts once)."""
+    from cropseries.session import local_session
+
+    session = local_session(cores="2", driver_memory="2g")
+    yield session
+    session.stop()
+
+
+class FakeWidgets:
+    """The part of `dbutils.widgets` the notebooks use: defaults, overridable by a job's values."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values = dict(values)
+        self.defaults: dict[str, str] = {}
+
+    def text(self, name, default_value="", label=None):
+        self.defaults[name] = default_value
+
+    def dropdown(self, name, default_value, choices, label=None):
+        self.defaults[name] = default_value
+
+    def get(self, name):
+        if name in self.values:
+            return self.values[name]
+        if name in self.defaults:
+            return self.defaults[name]
+        raise ValueError(f"widget {name!r} was read but never defined")
+
+
+class FakeDbutils:
+    def __init__(self, values: dict[str, str]):
+        self.widgets = FakeWidgets(values)
+
+
+class CapturedFigures(ExternalRenderer):
+    """A plotly renderer that keeps the figures a notebook shows instead of opening them."""
+
+    def __init__(self):
+        self.figures: list[dict] = []
+
+    def render(self, fig_dict):
+        self.figures.append(fig_dict)
+
+
+def run_notebook(name: str, spark, widgets: dict[str, str] | None = None) -> dict:
+    """Execute notebooks/<name>.py as Databricks would (cwd = the notebook's folder).
+
+    `spark` and `dbutils` are provided as globals. Returns the notebook's globals, with the
+    figures it showed (`fig.show()`) under the key "_figures".
+    """
+    captured = CapturedFigures()
+    pio.renderers["captured"] = captured
+    pio.renderers.default = "captured"
+    previous = os.getcwd()
+    os.chdir(NOTEBOOKS)
+    try:
+        result = runpy.run_path(
+            str(NOTEBOOKS / f"{name}.py"),
+            init_globals={"spark": spark, "dbutils": FakeDbutils(widgets or {}), "display": print},
+            run_name="__main__",
+        )
+    finally:
+        os.chdir(previous)
+    result["_figures"] = captured.figures
+    return result
