@@ -15,6 +15,14 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("cropseries.synth.cli", "generate a realistic course-layout dataset, or report on one"),
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
+
+    # 01_split commands
+
+    # 02_stats commands
+
+    # 03_loader commands
+
+    # Databricks commands
 }
 
 
