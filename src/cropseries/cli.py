@@ -13,21 +13,22 @@ import sys
 
 #: subcommand -> (module that defines `add_arguments(parser)` and `run(args) -> int`, help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("cropseries.synth.cli", "generate a realistic course-layout dataset, or report on one"),
+    "synth": (
+        "cropseries.synth.cli",
+        "generate a realistic course-layout dataset, or report on one",
+    ),
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
-
     # 01_split commands
-
     # 02_stats commands
-
     # 03_loader commands
-
     # Databricks commands
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cropseries", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m cropseries", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
