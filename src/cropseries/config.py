@@ -82,6 +82,27 @@ class LoaderConfig:
     """Element type of the byte columns (course: uint16 big-endian)."""
     seed: int | None = None
     """None draws fresh windows each run (course); an int gives the same batches every run."""
+    clip_days: int = 365
+    """Days are clipped to [0, clip_days] before bucketing (course: 365)."""
+    keep_double_crops_in: tuple[str, ...] = ("test",)
+    """Splits whose double-crop rows are kept (course: test only; train and val drop them)."""
+    prefetch: int = 1
+    """Batches prepared ahead of the consumer (course: prefetch(1))."""
+    read_rows: int = 4096
+    """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
+
+    def __post_init__(self) -> None:
+        if self.pick not in ("earliest", "random"):
+            raise ValueError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
+        if self.anchor not in ("first_kept", "window_start"):
+            raise ValueError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
+        for name in ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.shuffle_buffer < 0 or self.prefetch < 0:
+            raise ValueError("shuffle_buffer and prefetch must not be negative")
+        if any(d < 0 for d in self.eval_start_days):
+            raise ValueError(f"eval_start_days {self.eval_start_days} must not be negative")
 
     @property
     def num_buckets(self) -> int:
