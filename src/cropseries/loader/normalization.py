@@ -1,0 +1,122 @@
+"""Band normalization: the per-band mean and std from `stats.json`, and applying them.
+
+Bucketed bands become `(x - mean) / std` as float32; a band value of 0 (an empty bucket's
+padding, or a genuine 0, which the course masked too) stays 0. Computing the statistics is
+02_stats' business; this module only reads and checks them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from cropseries.layout import BANDS, NUM_BANDS
+from cropseries.loader.errors import LoaderError
+from cropseries.reader import resolve
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """Per-band mean and standard deviation, float32 [12] each, in `layout.BANDS` order (DN)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    source: str = "given"
+
+    def __post_init__(self) -> None:
+        for name in ("mean", "std"):
+            values = np.asarray(getattr(self, name), np.float64)
+            if values.shape != (NUM_BANDS,):
+                raise LoaderError(
+                    f"{self.source}: {name!r} has {values.size} values, expected {NUM_BANDS} "
+                    f"(bands {', '.join(BANDS)})"
+                )
+            if not np.isfinite(values).all():
+                raise LoaderError(f"{self.source}: {name!r} has a value that is not finite")
+        std = np.asarray(self.std, np.float64)
+        if (std <= 0).any():
+            band = BANDS[int(np.argmax(std <= 0))]
+            raise LoaderError(
+                f"{self.source}: 'std' of band {band} is {std[BANDS.index(band)]}, "
+                "must be > 0 (recompute the statistics on the train split)"
+            )
+        object.__setattr__(self, "mean", np.asarray(self.mean, np.float32))
+        object.__setattr__(self, "std", np.asarray(self.std, np.float32))
+
+    def apply(self, bands: np.ndarray) -> np.ndarray:
+        """(bands - mean) / std as float32 [..., 12], 0 where a band value is 0."""
+        x = bands.astype(np.float32)
+        zero = x == 0
+        x -= self.mean
+        x /= self.std
+        x[zero] = 0.0
+        return x
+
+
+#: The constants the course published (2021 train split, zeros ignored), course_facts 4.
+COURSE_NORMALIZATION = Normalization(
+    mean=np.array(
+        [
+            608.8101,
+            696.796,
+            960.03357,
+            987.1987,
+            1450.7101,
+            2489.7905,
+            2950.8835,
+            3028.4963,
+            3187.6309,
+            3306.6196,
+            2559.1113,
+            1759.3562,
+        ]
+    ),
+    std=np.array(
+        [
+            434.22964,
+            462.67017,
+            522.5876,
+            707.9728,
+            700.35565,
+            959.60223,
+            1269.392,
+            1238.029,
+            1319.5139,
+            1398.4331,
+            1125.598,
+            1127.1315,
+        ]
+    ),
+    source="course constants",
+)
+
+
+def read_stats(path: str) -> Normalization:
+    """The normalization in a `stats.json` (keys `bands`, `mean`, `std`), checked.
+
+    Raises LoaderError if the file is missing or unreadable, the bands differ from
+    `layout.BANDS`, a value is not finite or a std is not positive.
+    """
+    fs, local = resolve(path)
+    try:
+        with fs.open_input_stream(local) as stream:
+            stats = json.loads(stream.read())
+    except (OSError, json.JSONDecodeError) as err:
+        raise LoaderError(f"{path}: cannot read the statistics ({err}); run 02_stats") from err
+    missing = [k for k in ("bands", "mean", "std") if k not in stats]
+    if missing:
+        raise LoaderError(f"{path}: keys {missing} are missing (expected bands, mean, std)")
+    if list(stats["bands"]) != list(BANDS):
+        raise LoaderError(f"{path}: bands are {stats['bands']}, expected {list(BANDS)}")
+    return Normalization(mean=stats["mean"], std=stats["std"], source=path)
+
+
+def as_normalization(stats: str | Normalization | None) -> Normalization:
+    """A `Normalization` from a stats.json path, an existing one, or None (course constants)."""
+    if stats is None:
+        return COURSE_NORMALIZATION
+    if isinstance(stats, Normalization):
+        return stats
+    return read_stats(stats)

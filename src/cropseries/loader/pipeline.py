@@ -1,0 +1,250 @@
+"""The loader's pipeline: row groups -> chunks -> windows -> buckets -> shuffle -> batches.
+
+`batches` is the whole pipeline in numpy, one generator that reads top to bottom in the
+order data flows; `training_dataset` and `evaluation_dataset` wrap it in tf.data
+(`from_generator` yielding whole batches, then `prefetch`). TensorFlow is imported only
+inside those two, so the numpy path (export, benchmarks, figures) never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from cropseries.config import LoaderConfig
+from cropseries.layout import NUM_BANDS
+from cropseries.legend import legend_by_name
+from cropseries.loader.bucketing import NUM_CHANNELS, bucketize, filter_observations
+from cropseries.loader.labels import apply_vegetation_rule, one_hot
+from cropseries.loader.normalization import Normalization, as_normalization
+from cropseries.loader.shuffle import Columns, Rebatcher, ShuffleBuffer
+from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks
+from cropseries.loader.windows import evaluation_windows, training_windows
+
+#: Extra columns of a batch with `extras=True`, beside `x` and `y`.
+EXTRAS = ("raw", "mask", "label", "pixel_id", "lon", "lat", "start_day")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything fixed before the first batch: input, normalization, options, mode."""
+
+    source: Input
+    normalization: Normalization
+    config: LoaderConfig
+    training: bool
+    start_days: tuple[int, ...]
+    shard: Shard
+    extras: bool
+
+    @property
+    def keeps_double_crops(self) -> bool:
+        return self.source.split in self.config.keep_double_crops_in
+
+
+def plan(
+    path: str,
+    stats,
+    config: LoaderConfig | None,
+    *,
+    training: bool,
+    split: str,
+    start_days: tuple[int, ...] | None = None,
+    shard: Shard | None = None,
+    extras: bool = False,
+    layout: str = "auto",
+) -> Plan:
+    """Open the input and the statistics now, so bad input fails before the first batch."""
+    config = config or LoaderConfig()
+    normalization = as_normalization(stats)
+    source = open_input(path, split, layout)
+    return Plan(
+        source=source,
+        normalization=normalization,
+        config=config,
+        training=training,
+        start_days=tuple(config.eval_start_days if start_days is None else start_days),
+        shard=shard or Shard(),
+        extras=extras,
+    )
+
+
+def _examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
+    """Bucket, label and normalize every example of one chunk (columns of length E)."""
+    config, legend = plan.config, legend_by_name(plan.config.legend)
+    series = filter_observations(chunk.series, config.exclude_scl)
+    rows = np.arange(series.num_rows)
+    if not plan.keeps_double_crops:
+        rows = rows[~chunk.double_crop]
+    if plan.training:
+        windows = training_windows(series, rows, rng, config)
+    else:
+        windows = evaluation_windows(rows, plan.start_days)
+    bucketed = bucketize(series, windows, config)
+    labels = chunk.labels[windows.rows]
+    final = apply_vegetation_rule(labels, bucketed.vegetated, legend)
+    columns = {
+        "x": bucketed.scatter(plan.normalization.apply(bucketed.bands)),
+        "y": one_hot(final, legend.num_classes),
+    }
+    if plan.extras:
+        columns |= {
+            "raw": bucketed.raw,
+            "mask": bucketed.filled,
+            "label": labels,
+            "pixel_id": chunk.pixel_id[windows.rows],
+            "lon": chunk.lon[windows.rows],
+            "lat": chunk.lat[windows.rows],
+            "start_day": windows.start_days.astype(np.int32),
+        }
+    return columns
+
+
+def batches(plan: Plan, epoch: int = 0) -> Iterator[Columns]:
+    """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
+    plus `EXTRAS` if planned.
+
+    Training: row groups in a random order, random windows, a shuffle buffer of
+    `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
+    groups in file order, each row at every start day (row major), nothing random.
+    """
+    config = plan.config
+    seed = None if config.seed is None else [config.seed, epoch]
+    rng = np.random.default_rng(seed)
+    units = plan.shard.select(plan.source.units)
+    if plan.training:
+        units = tuple(units[i] for i in rng.permutation(len(units)))
+    buffer = ShuffleBuffer(config.shuffle_buffer if plan.training else 0, rng)
+    rebatcher = Rebatcher(config.batch_size)
+    legend = legend_by_name(config.legend)
+    chunks = read_chunks(
+        plan.source, units, legend, config.codec, config.read_rows, locations=plan.extras
+    )
+    for chunk in chunks:
+        yield from rebatcher.push(buffer.push(_examples(chunk, plan, rng)))
+    yield from rebatcher.push(buffer.drain())
+    yield from rebatcher.flush()
+
+
+def _signature(plan: Plan):
+    import tensorflow as tf
+
+    config = plan.config
+    buckets, classes = config.num_buckets, legend_by_name(config.legend).num_classes
+    spec = {
+        "x": tf.TensorSpec([None, buckets, NUM_BANDS], tf.float32),
+        "y": tf.TensorSpec([None, classes], tf.float32),
+    }
+    if plan.extras:
+        spec |= {
+            "raw": tf.TensorSpec([None, buckets, NUM_CHANNELS], tf.int32),
+            "mask": tf.TensorSpec([None, buckets], tf.bool),
+            "label": tf.TensorSpec([None], tf.int32),
+            "pixel_id": tf.TensorSpec([None], tf.int64),
+            "lon": tf.TensorSpec([None], tf.float64),
+            "lat": tf.TensorSpec([None], tf.float64),
+            "start_day": tf.TensorSpec([None], tf.int32),
+        }
+    return spec
+
+
+def _epochs(plan: Plan) -> Callable[[], Iterator]:
+    """A generator function for tf.data; each call (each epoch) gets its own draws."""
+    epoch = iter(range(2**62))
+
+    def generate():
+        for batch in batches(plan, next(epoch)):
+            yield batch if plan.extras else (batch["x"], batch["y"])
+
+    return generate
+
+
+def to_dataset(plan: Plan):
+    """The plan as a `tf.data.Dataset` of whole batches, prefetched."""
+    import tensorflow as tf
+
+    spec = _signature(plan)
+    signature = spec if plan.extras else (spec["x"], spec["y"])
+    dataset = tf.data.Dataset.from_generator(_epochs(plan), output_signature=signature)
+    return dataset.prefetch(plan.config.prefetch)
+
+
+def training_dataset(
+    path: str,
+    stats,
+    config: LoaderConfig | None = None,
+    *,
+    split: str = "train",
+    shard: Shard | None = None,
+    extras: bool = False,
+    layout: str = "auto",
+):
+    """Training batches: `(x, y)`, x float32 [batch, 25, 12] normalized bands, y float32
+    one-hot [batch, 7]; or a dict with `EXTRAS` too if `extras`.
+
+    `path` is a split dataset (rows of `split=<split>/`) or a course-layout dataset
+    (`layout="course"`, or found automatically). `stats` is a stats.json path, a
+    `Normalization`, or None for the course's published constants. Each iteration is an
+    epoch with new random windows and order; `config.seed` makes the epochs repeatable.
+    """
+    return to_dataset(
+        plan(
+            path,
+            stats,
+            config,
+            training=True,
+            split=split,
+            shard=shard,
+            extras=extras,
+            layout=layout,
+        )
+    )
+
+
+def evaluation_dataset(
+    path: str,
+    stats,
+    config: LoaderConfig | None = None,
+    *,
+    split: str = "test",
+    start_days: tuple[int, ...] | None = None,
+    shard: Shard | None = None,
+    extras: bool = True,
+    layout: str = "auto",
+):
+    """Evaluation batches: every row of `split` at every start day (`config.eval_start_days`
+    unless given), in file, row, then start-day order; no random draws.
+
+    A dict with x, y and `EXTRAS` (pixel id, start day, ...), or `(x, y)` if not `extras`.
+    """
+    return to_dataset(
+        plan(
+            path,
+            stats,
+            config,
+            training=False,
+            split=split,
+            start_days=start_days,
+            shard=shard,
+            extras=extras,
+            layout=layout,
+        )
+    )
+
+
+def distributed_dataset_fn(path: str, stats, config: LoaderConfig | None = None, **kwargs):
+    """A `dataset_fn(input_context)` for `tf.distribute` strategies'
+    `distribute_datasets_from_function`: each input pipeline reads its own shard of row
+    groups, with the per-replica batch size of `config.batch_size` (the global batch)."""
+    from dataclasses import replace
+
+    config = config or LoaderConfig()
+
+    def dataset_fn(context):
+        local = replace(config, batch_size=context.get_per_replica_batch_size(config.batch_size))
+        shard = Shard(context.num_input_pipelines, context.input_pipeline_id)
+        return training_dataset(path, stats, local, shard=shard, **kwargs)
+
+    return dataset_fn

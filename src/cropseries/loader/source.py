@@ -1,0 +1,241 @@
+"""Where the loader's rows come from: a split, or a course-layout dataset, streamed by row group.
+
+`open_input` finds the files (a split dataset's `split=<name>/` folder, or a course-layout
+dataset read directly) and lists their row groups, the units that are sharded and
+shuffled. `read_chunks` streams record batches of those units, checks what the kernel
+relies on and decodes them, naming file, row and column of anything wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from cropseries.codecs import PixelSeries, byte_lengths, codec_dtype, decode_series
+from cropseries.layout import NUM_BANDS
+from cropseries.legend import ClassLegend
+from cropseries.loader.errors import LoaderError
+from cropseries.loader.labels import course_labels
+from cropseries.reader import LayoutError, open_course_dataset, parquet_files, resolve
+
+SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
+SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
+COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
+LOCATION_COLUMNS = ("lon", "lat")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One row group: the loader's unit of sharding and file-level shuffling."""
+
+    file: str
+    row_group: int
+    first_row: int
+    num_rows: int
+
+
+@dataclass(frozen=True)
+class Input:
+    """A dataset to load: a split of a split dataset (`kind="split"`) or a course layout."""
+
+    path: str
+    kind: str
+    split: str
+    filesystem: pafs.FileSystem
+    units: tuple[Unit, ...]
+
+    @property
+    def num_rows(self) -> int:
+        return sum(u.num_rows for u in self.units)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count`: every count-th row group, starting at `index`."""
+
+    count: int = 1
+    index: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"shard index {self.index} is not in [0, {self.count})")
+
+    def select(self, units: tuple[Unit, ...]) -> tuple[Unit, ...]:
+        return units[self.index :: self.count]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A decoded record batch: rows `first_row`.. of `file`, and what the loader needs of them.
+
+    `labels` int32 [R] (class before the vegetation rule), `double_crop` bool [R],
+    `pixel_id` int64 [R], `lon`/`lat` float64 [R] (None unless asked for).
+    """
+
+    file: str
+    first_row: int
+    series: PixelSeries
+    labels: np.ndarray
+    double_crop: np.ndarray
+    pixel_id: np.ndarray
+    lon: np.ndarray | None
+    lat: np.ndarray | None
+
+
+def _split_folder(path: str, split: str) -> tuple[str, str] | None:
+    """(folder path, split name) if `path` is a split dataset or one of its split folders."""
+    fs, root = resolve(path)
+    name = os.path.basename(root.rstrip("/"))
+    if name.startswith("split="):
+        return path, name[len("split=") :]
+    if fs.get_file_info(f"{root.rstrip('/')}/split={split}").type == pafs.FileType.Directory:
+        return f"{path.rstrip('/')}/split={split}", split
+    entries = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    splits = sorted(e.base_name[6:] for e in entries if e.base_name.startswith("split="))
+    if splits:
+        raise LoaderError(f"{path}: no split={split}/ folder (this split dataset has {splits})")
+    return None
+
+
+def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
+    """Find the files of `split` under `path` and list their row groups.
+
+    `layout` is "split" (01_split's output: `path/split=<split>/`, or that folder itself),
+    "course" (a course-layout dataset; `split` then only names its role, e.g. whether
+    double crops are kept) or "auto" (split if `split=` folders are there). Raises
+    LoaderError if there is nothing to read.
+    """
+    fs, root = resolve(path)
+    if fs.get_file_info(root).type == pafs.FileType.NotFound:
+        raise LoaderError(f"{path}: no such file or directory")
+    found = _split_folder(path, split) if layout in ("auto", "split") else None
+    if found is not None:
+        folder, split = found
+        files = parquet_files(folder)
+        kind = "split"
+    elif layout == "split":
+        raise LoaderError(f"{path}: not a split dataset (no split=<name>/ folders)")
+    else:
+        try:
+            files = list(open_course_dataset(path).files)
+        except LayoutError as err:
+            raise LoaderError(str(err)) from err
+        kind = "course"
+    units = []
+    for file in files:
+        metadata = pq.ParquetFile(file, filesystem=fs).metadata
+        first = 0
+        for group in range(metadata.num_row_groups):
+            rows = metadata.row_group(group).num_rows
+            if rows:
+                units.append(Unit(file, group, first, rows))
+            first += rows
+    if not units:
+        raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")
+    return Input(path=path, kind=kind, split=split, filesystem=fs, units=tuple(units))
+
+
+def _fail(file: str, row: int, column: str, problem: str) -> LoaderError:
+    return LoaderError(f"{file}, row {row}, column {column!r}: {problem}")
+
+
+def location_ids(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """A stable int64 id of an exact (lon, lat), the same in every year (course-layout input)."""
+    lon_bits = np.ascontiguousarray(lon, np.float64).view(np.uint64)
+    lat_bits = np.ascontiguousarray(lat, np.float64).view(np.uint64)
+    mixed = lon_bits * np.uint64(0x9E3779B97F4A7C15) ^ lat_bits * np.uint64(0xC2B2AE3D27D4EB4F)
+    return (mixed >> np.uint64(1)).astype(np.int64)
+
+
+def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) -> PixelSeries:
+    """Decode the series of a batch after checking nulls, byte lengths and date order."""
+    for name in batch.schema.names:
+        column = batch.column(name)
+        if column.null_count:
+            row = int(np.argmax(np.asarray(column.is_null())))
+            raise _fail(file, first_row + row, name, "is null")
+    num_images = np.asarray(batch.column("num_images"), np.int64)
+    size = codec_dtype(codec).itemsize
+    for name, per_image in (("bands", NUM_BANDS * size), ("img_dates", size), ("scl_vals", 1)):
+        bad = byte_lengths(batch.column(name)) != num_images * per_image
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise _fail(
+                file,
+                first_row + row,
+                name,
+                f"{int(byte_lengths(batch.column(name))[row])} bytes, but num_images="
+                f"{int(num_images[row])} needs {int(num_images[row]) * per_image} (codec {codec}; "
+                "run `python -m cropseries validate` on the source data)",
+            )
+    series = decode_series(batch, codec)
+    row_of_image = series.row_index()
+    falling = (series.dates[1:] < series.dates[:-1]) & (row_of_image[1:] == row_of_image[:-1])
+    if falling.any():
+        row = int(row_of_image[np.argmax(falling)])
+        raise _fail(file, first_row + row, "img_dates", "dates are not ascending")
+    return series
+
+
+def _labels(batch, kind, legend, file, first_row) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "course":
+        labels, double = course_labels(batch.column("CDL"), legend)
+        if (labels < 0).any():
+            row = int(np.argmax(labels < 0))
+            name = batch.column("CDL")[row].as_py()
+            raise _fail(file, first_row + row, "CDL", f"{name!r} is not a CDL class name")
+        return labels, double
+    labels = np.asarray(batch.column("label"), np.int32)
+    bad = (labels < 0) | (labels >= legend.num_classes)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise _fail(
+            file,
+            first_row + row,
+            "label",
+            f"{labels[row]} is not a class of the {legend.name} legend "
+            f"(0..{legend.num_classes - 1})",
+        )
+    return labels, np.asarray(batch.column("is_double_crop"), bool)
+
+
+def read_chunks(
+    source: Input,
+    units: Iterable[Unit],
+    legend: ClassLegend,
+    codec: str,
+    read_rows: int,
+    locations: bool = False,
+) -> Iterator[Chunk]:
+    """Stream `units` in the given order as checked, decoded chunks of up to `read_rows` rows.
+
+    Raises LoaderError naming the file, row (within the file) and column of a corrupt row.
+    """
+    columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
+    if locations or source.kind == "course":
+        columns += LOCATION_COLUMNS
+    for unit in units:
+        parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem)
+        missing = [c for c in columns if c not in parquet.schema_arrow.names]
+        if missing:
+            raise LoaderError(f"{unit.file}: columns {missing} are missing ({source.kind} input)")
+        first_row = unit.first_row
+        for batch in parquet.iter_batches(
+            batch_size=read_rows, row_groups=[unit.row_group], columns=columns
+        ):
+            series = _check_series(batch, unit.file, first_row, codec)
+            labels, double = _labels(batch, source.kind, legend, unit.file, first_row)
+            lon = np.asarray(batch.column("lon"), np.float64) if "lon" in columns else None
+            lat = np.asarray(batch.column("lat"), np.float64) if "lat" in columns else None
+            if source.kind == "split":
+                pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
+            else:
+                pixel_id = location_ids(lon, lat)
+            yield Chunk(unit.file, first_row, series, labels, double, pixel_id, lon, lat)
+            first_row += batch.num_rows

@@ -1,0 +1,228 @@
+"""The loader end to end on small split and course-layout datasets, against the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from course_data import write_course_dataset
+from loader_data import write_split_dataset, write_stats
+from loader_reference import reference_example, reference_label
+
+from cropseries.codecs import decode_series
+from cropseries.config import LoaderConfig
+from cropseries.legend import course_legend
+from cropseries.loader.normalization import read_stats
+from cropseries.loader.pipeline import batches, plan
+from cropseries.loader.shuffle import Rebatcher, ShuffleBuffer
+from cropseries.loader.source import Shard
+from cropseries.loader.windows import last_days
+from cropseries.reader import parquet_files
+
+LEGEND = course_legend()
+
+
+@pytest.fixture(scope="module")
+def splits(tmp_path_factory):
+    root = tmp_path_factory.mktemp("splits")
+    write_split_dataset(root, rows=150, files=2, row_group_rows=40)
+    return str(root)
+
+
+@pytest.fixture(scope="module")
+def stats(splits):
+    return write_stats(f"{splits}/stats.json")
+
+
+def rows_by_pixel(folder: str) -> dict[int, dict]:
+    """Every row of a split folder, decoded, by pixel id (file order kept in `order`)."""
+    rows = {}
+    for file in parquet_files(folder):
+        table = pq.read_table(file)
+        series = decode_series(table)
+        last = last_days(series)
+        for i, pixel in enumerate(table.column("pixel_id").to_pylist()):
+            lo, hi = series.offsets[i], series.offsets[i + 1]
+            rows[pixel] = {
+                "order": len(rows),
+                "dates": series.dates[lo:hi],
+                "bands": series.bands[lo:hi],
+                "scl": series.scl[lo:hi],
+                "label": table.column("label")[i].as_py(),
+                "double": table.column("is_double_crop")[i].as_py(),
+                "last_day": int(last[i]),
+            }
+    return rows
+
+
+def collect(batch_iter) -> dict[str, np.ndarray]:
+    parts = list(batch_iter)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def assert_examples_match_reference(got, rows, normalization, **options):
+    """Each example equals the reference for its row and start day (x, y, raw, mask)."""
+    for e in range(len(got["x"])):
+        row = rows[int(got["pixel_id"][e])]
+        raw, filled, vegetated = reference_example(
+            row["dates"], row["bands"], row["scl"], int(got["start_day"][e]), **options
+        )
+        np.testing.assert_array_equal(got["raw"][e], raw, err_msg=f"example {e}")
+        np.testing.assert_array_equal(got["mask"][e], filled)
+        bands = raw[:, :12].astype(np.float32)
+        x = np.where(bands == 0, 0, (bands - normalization.mean) / normalization.std)
+        np.testing.assert_array_equal(got["x"][e], x.astype(np.float32))
+        label = reference_label(
+            row["label"], vegetated, LEGEND.uncultivated_index, LEGEND.no_crop_index
+        )
+        assert got["label"][e] == row["label"]
+        np.testing.assert_array_equal(got["y"][e], np.eye(7, dtype=np.float32)[label])
+
+
+def test_evaluation_is_every_row_at_every_start_day_in_file_row_day_order(splits, stats):
+    config = LoaderConfig(batch_size=100)
+    got = collect(batches(plan(splits, stats, config, training=False, split="test", extras=True)))
+    rows = rows_by_pixel(f"{splits}/split=test")
+    days = config.eval_start_days
+    assert len(got["x"]) == len(rows) * len(days)  # double crops kept in test
+    expected_pixels = np.repeat(sorted(rows, key=lambda p: rows[p]["order"]), len(days))
+    np.testing.assert_array_equal(got["pixel_id"], expected_pixels)
+    np.testing.assert_array_equal(got["start_day"], np.tile(days, len(rows)))
+    assert_examples_match_reference(got, rows, read_stats(stats))
+
+
+def test_evaluation_with_options_matches_reference(splits, stats):
+    config = LoaderConfig(anchor="window_start", exclude_scl=(3, 10), days_per_bucket=7)
+    p = plan(splits, stats, config, training=False, split="val", start_days=(0, 33), extras=True)
+    got = collect(batches(p))
+    rows = rows_by_pixel(f"{splits}/split=val")
+    assert len(got["x"]) == 2 * sum(not r["double"] for r in rows.values())
+    assert_examples_match_reference(
+        got, rows, read_stats(stats), anchor="window_start", exclude_scl=(3, 10), days_per_bucket=7
+    )
+
+
+def test_training_without_subsample_matches_reference_at_the_drawn_start_days(splits, stats):
+    config = LoaderConfig(seed=3, batch_size=64, shuffle_buffer=100, subsample=False)
+    got = collect(batches(plan(splits, stats, config, training=True, split="train", extras=True)))
+    rows = rows_by_pixel(f"{splits}/split=train")
+    kept = {p for p, r in rows.items() if not r["double"]}
+    assert sorted(got["pixel_id"]) == sorted(kept)  # every row once, double crops dropped
+    high = np.array([max(1, rows[p]["last_day"] - 120) for p in got["pixel_id"]])
+    assert ((got["start_day"] >= 0) & (got["start_day"] < high)).all()
+    assert_examples_match_reference(got, rows, read_stats(stats))
+
+
+def test_training_subsample_keeps_at_most_max_images_of_the_window(splits, stats):
+    config = LoaderConfig(seed=4, max_images=6)
+    got = collect(batches(plan(splits, stats, config, training=True, split="train", extras=True)))
+    rows = rows_by_pixel(f"{splits}/split=train")
+    subsampled = 0
+    for e in range(len(got["x"])):
+        row, start = rows[int(got["pixel_id"][e])], int(got["start_day"][e])
+        full, full_mask, _ = reference_example(row["dates"], row["bands"], row["scl"], start)
+        filled = got["raw"][e][got["mask"][e]]
+        assert len(filled) <= 6
+        if not len(row["dates"]):
+            continue
+        days = row["dates"] - row["dates"][0]
+        assert all(start <= d <= start + 120 for d in filled[:, 14])
+        for values in filled:  # each kept image is a real image of the row, on its day
+            match = np.flatnonzero(days == values[14])
+            assert any((row["bands"][i] == values[:12]).all() for i in match)
+        subsampled += full_mask.sum() > got["mask"][e].sum()
+    assert subsampled > 0
+
+
+def test_same_seed_gives_same_batches_and_epochs_differ(splits, stats):
+    config = LoaderConfig(seed=11, batch_size=50, shuffle_buffer=80, pick="random")
+    p = plan(splits, stats, config, training=True, split="train")
+    first, again, other_epoch = (list(batches(p, e)) for e in (0, 0, 1))
+    assert len(first) == len(again) > 2
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a["x"], b["x"])
+        np.testing.assert_array_equal(a["y"], b["y"])
+    assert not np.array_equal(first[0]["x"], other_epoch[0]["x"])
+
+
+def test_shards_partition_the_rows(splits, stats):
+    config = LoaderConfig(seed=1, subsample=False)
+    seen = []
+    for index in range(3):
+        p = plan(
+            splits, stats, config, training=True, split="train", extras=True, shard=Shard(3, index)
+        )
+        seen.append(collect(batches(p))["pixel_id"])
+    everything = collect(
+        batches(plan(splits, stats, config, training=True, split="train", extras=True))
+    )["pixel_id"]
+    assert all(len(s) for s in seen)
+    assert sorted(np.concatenate(seen)) == sorted(everything)
+
+
+def test_course_layout_input_labels_by_legend_and_drops_double_crops(tmp_path, stats):
+    course = write_course_dataset(tmp_path / "course", years=(2021,), rows_per_partition=60)
+    config = LoaderConfig(batch_size=1000)
+    got = collect(
+        batches(
+            plan(
+                course, stats, config, training=False, split="val", extras=True, start_days=(0, 100)
+            )
+        )
+    )
+    table = pq.read_table(course)
+    names = table.column("CDL").to_pylist()
+    double = np.array([n.startswith(b"Dbl") for n in names])
+    assert len(got["x"]) == 2 * (~double).sum()
+    expected = np.repeat([LEGEND.label_of(n.decode()) for n in names], 2)[np.repeat(~double, 2)]
+    np.testing.assert_array_equal(got["label"], expected)
+    series = decode_series(table)
+    for e in range(0, len(got["x"]), 7):
+        i = np.flatnonzero(~double)[e // 2]
+        lo, hi = series.offsets[i], series.offsets[i + 1]
+        raw, _, _ = reference_example(
+            series.dates[lo:hi], series.bands[lo:hi], series.scl[lo:hi], int(got["start_day"][e])
+        )
+        np.testing.assert_array_equal(got["raw"][e], raw)
+
+
+def test_shuffle_buffer_emits_a_permutation_in_bounded_memory():
+    rng = np.random.default_rng(0)
+    buffer, rebatcher = ShuffleBuffer(30, rng), Rebatcher(16)
+    out = []
+    for start in range(0, 100, 7):
+        out += list(rebatcher.push(buffer.push({"i": np.arange(start, min(100, start + 7))})))
+        assert buffer.size <= 30
+    out += list(rebatcher.push(buffer.drain()))
+    out += list(rebatcher.flush())
+    assert [len(b["i"]) for b in out] == [16] * 6 + [4]
+    order = np.concatenate([b["i"] for b in out])
+    assert sorted(order) == list(range(100)) and not np.array_equal(order, np.arange(100))
+
+
+def test_tf_datasets_have_the_course_shapes_and_repeat_with_a_seed(splits, stats):
+    import tensorflow as tf
+
+    from cropseries.loader.pipeline import (
+        distributed_dataset_fn,
+        evaluation_dataset,
+        training_dataset,
+    )
+
+    config = LoaderConfig(seed=5, batch_size=64)
+    ds = training_dataset(splits, stats, config)
+    x, y = next(iter(ds))
+    assert x.shape == (64, 25, 12) and x.dtype == tf.float32
+    assert y.shape == (64, 7) and y.dtype == tf.float32
+    again = next(iter(training_dataset(splits, stats, config)))
+    np.testing.assert_array_equal(x.numpy(), again[0].numpy())
+
+    evaluation = next(iter(evaluation_dataset(splits, stats, config, start_days=(0, 200))))
+    assert evaluation["raw"].shape == (64, 25, 15)
+    assert evaluation["start_day"].numpy()[:2].tolist() == [0, 200]
+
+    context = tf.distribute.InputContext(
+        num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=2
+    )
+    shard = distributed_dataset_fn(splits, stats, config)(context)
+    assert next(iter(shard))[0].shape == (32, 25, 12)
