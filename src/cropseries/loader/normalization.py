@@ -27,7 +27,10 @@ class Normalization:
 
     def __post_init__(self) -> None:
         for name in ("mean", "std"):
-            values = np.asarray(getattr(self, name), np.float64)
+            try:
+                values = np.asarray(getattr(self, name), np.float64)
+            except (TypeError, ValueError) as err:
+                raise LoaderError(f"{self.source}: {name!r} is not a list of numbers") from err
             if values.shape != (NUM_BANDS,):
                 raise LoaderError(
                     f"{self.source}: {name!r} has {values.size} values, expected {NUM_BANDS} "

@@ -17,6 +17,7 @@ from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import legend_by_name
 from cropseries.loader.bucketing import NUM_CHANNELS, bucketize, filter_observations
+from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.normalization import Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, Rebatcher, ShuffleBuffer
@@ -60,13 +61,15 @@ def plan(
     config = config or LoaderConfig()
     normalization = as_normalization(stats)
     source = open_input(path, split, layout)
+    shard = shard or Shard()
+    shard.select(source.units)
     return Plan(
         source=source,
         normalization=normalization,
         config=config,
         training=training,
         start_days=tuple(config.eval_start_days if start_days is None else start_days),
-        shard=shard or Shard(),
+        shard=shard,
         extras=extras,
     )
 
@@ -122,8 +125,16 @@ def batches(plan: Plan, epoch: int = 0) -> Iterator[Columns]:
     chunks = read_chunks(
         plan.source, units, legend, config.codec, config.read_rows, locations=plan.extras
     )
+    rows = examples = 0
     for chunk in chunks:
-        yield from rebatcher.push(buffer.push(_examples(chunk, plan, rng)))
+        columns = _examples(chunk, plan, rng)
+        rows, examples = rows + chunk.series.num_rows, examples + len(columns["x"])
+        yield from rebatcher.push(buffer.push(columns))
+    if not examples:
+        raise LoaderError(
+            f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "
+            "an example (all double crops? they are kept only in config.keep_double_crops_in)"
+        )
     yield from rebatcher.push(buffer.drain())
     yield from rebatcher.flush()
 

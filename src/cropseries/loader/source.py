@@ -67,7 +67,14 @@ class Shard:
             raise ValueError(f"shard index {self.index} is not in [0, {self.count})")
 
     def select(self, units: tuple[Unit, ...]) -> tuple[Unit, ...]:
-        return units[self.index :: self.count]
+        """This shard's row groups; LoaderError if it gets none."""
+        mine = units[self.index :: self.count]
+        if not mine:
+            raise LoaderError(
+                f"shard {self.index} of {self.count} gets no row group: the input has only "
+                f"{len(units)}; use fewer shards or write smaller row groups"
+            )
+        return mine
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,8 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
     double crops are kept) or "auto" (split if `split=` folders are there). Raises
     LoaderError if there is nothing to read.
     """
+    if layout not in ("auto", "split", "course"):
+        raise ValueError(f"layout={layout!r}: choose 'auto', 'split' or 'course'")
     fs, root = resolve(path)
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
         raise LoaderError(f"{path}: no such file or directory")

@@ -1,0 +1,133 @@
+"""Bad input reaching the loader: a clear LoaderError naming file, row and column, never a
+silent zero batch."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from course_data import course_rows, write_course_dataset
+from loader_data import split_table, write_split_dataset, write_stats
+
+from cropseries.config import LoaderConfig
+from cropseries.loader.errors import LoaderError
+from cropseries.loader.normalization import read_stats
+from cropseries.loader.pipeline import batches, plan, training_dataset
+from cropseries.loader.source import Shard
+
+
+def write_split_file(root, table, split="train", row_group_rows=40) -> str:
+    folder = os.path.join(str(root), f"split={split}")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "part-00000.parquet")
+    pq.write_table(table, path, row_group_size=row_group_rows)
+    return path
+
+
+def table_with(column: str, row: int, value, rows: int = 100) -> pa.Table:
+    """A valid split table whose `column` holds `value` at `row`."""
+    table = split_table(course_rows(rows, 2021, seed=5, images=(3, 40)), 2021, "b")
+    values = table.column(column).to_pylist()
+    values[row] = value
+    at = table.schema.get_field_index(column)
+    return table.set_column(at, column, pa.array(values, table.schema.field(column).type))
+
+
+def train_all(root, stats=None):
+    return list(batches(plan(str(root), stats, LoaderConfig(), training=True, split="train")))
+
+
+def test_corrupt_row_names_file_row_and_column(tmp_path):
+    table = split_table(course_rows(100, 2021, seed=5, images=(3, 40)), 2021, "b")
+    good = table.column("num_images")[70].as_py()
+    path = write_split_file(tmp_path, table_with("num_images", 70, good + 1))
+    with pytest.raises(LoaderError, match=rf"{path}, row 70, column 'bands': .* num_images="):
+        train_all(tmp_path)
+
+
+def test_corrupt_row_error_reaches_a_tf_dataset_user(tmp_path):
+    import tensorflow as tf
+
+    path = write_split_file(tmp_path, table_with("img_dates", 3, b"\x00"))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=rf"LoaderError: {path}, row 3"):
+        list(training_dataset(str(tmp_path), None))
+
+
+def test_dates_out_of_order_are_rejected(tmp_path):
+    table = split_table(course_rows(50, 2021, seed=5, images=(3, 40)), 2021, "b")
+    dates = np.frombuffer(table.column("img_dates")[12].as_py(), ">u2")
+    path = write_split_file(tmp_path, table_with("img_dates", 12, dates[::-1].tobytes(), rows=50))
+    with pytest.raises(LoaderError, match=rf"{path}, row 12, column 'img_dates': .*not ascending"):
+        train_all(tmp_path)
+
+
+def test_null_and_out_of_range_label_are_rejected(tmp_path):
+    write_split_file(tmp_path, table_with("label", 45, None))
+    with pytest.raises(LoaderError, match=r"row 45, column 'label': is null"):
+        train_all(tmp_path)
+    write_split_file(tmp_path, table_with("label", 46, 7))
+    with pytest.raises(LoaderError, match=r"row 46, column 'label': 7 is not a class"):
+        train_all(tmp_path)
+
+
+def test_unknown_cdl_name_in_course_layout_input(tmp_path):
+    root = write_course_dataset(tmp_path / "course", years=(2021,), rows_per_partition=20)
+    file = sorted(str(p) for p in (tmp_path / "course").rglob("*.parquet"))[0]
+    table = pq.read_table(file, partitioning=None)
+    names = table.column("CDL").to_pylist()
+    names[9] = b"Moon Cheese"
+    table = table.set_column(2, "CDL", pa.array(names, pa.binary()))
+    pq.write_table(table, file)
+    with pytest.raises(LoaderError, match=rf"{file}, row 9, column 'CDL': b'Moon Cheese'"):
+        list(batches(plan(root, None, LoaderConfig(), training=False, split="test")))
+
+
+def test_split_without_rows(tmp_path):
+    empty = split_table(course_rows(3, 2021), 2021, "b").slice(0, 0)
+    write_split_file(tmp_path, empty)
+    with pytest.raises(LoaderError, match=r"split 'train' has no rows \(1 Parquet files\)"):
+        train_all(tmp_path)
+    os.makedirs(tmp_path / "split=val")
+    with pytest.raises(LoaderError, match=r"split 'val' has no rows \(0 Parquet files\)"):
+        plan(str(tmp_path), None, LoaderConfig(), training=False, split="val")
+    with pytest.raises(LoaderError, match=r"no split=test/ folder .*\['train', 'val'\]"):
+        plan(str(tmp_path), None, LoaderConfig(), training=False, split="test")
+    with pytest.raises(LoaderError, match="no such file or directory"):
+        plan(str(tmp_path / "nowhere"), None, LoaderConfig(), training=True, split="train")
+
+
+def test_split_whose_rows_are_all_double_crops_raises_instead_of_yielding_nothing(tmp_path):
+    table = split_table(course_rows(20, 2021, names=("Dbl Crop WinWht/Soybeans",)), 2021, "b")
+    write_split_file(tmp_path, table)
+    with pytest.raises(LoaderError, match="none of the 20 rows of split 'train' makes an example"):
+        train_all(tmp_path)
+
+
+def test_more_shards_than_row_groups(tmp_path):
+    root = write_split_dataset(tmp_path, splits=(("train", 2021),), rows=50, files=1)
+    with pytest.raises(LoaderError, match="shard 3 of 4 gets no row group: the input has only 1"):
+        plan(root, None, LoaderConfig(), training=True, split="train", shard=Shard(4, 3))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"mean": [0.0] * 11}, r"'mean' has 11 values, expected 12"),
+        ({"std": [1.0] * 5 + [0.0] + [1.0] * 6}, r"'std' of band B06 is 0.0, must be > 0"),
+        ({"std": [1.0] * 11 + [float("nan")]}, r"'std' has a value that is not finite"),
+        ({"std": ["a"] * 12}, r"'std' is not a list of numbers"),
+        ({"bands": ["B01"] * 12}, r"bands are \['B01'"),
+    ],
+)
+def test_bad_statistics_are_rejected(tmp_path, change, message):
+    path = write_stats(tmp_path / "stats.json", **change)
+    with pytest.raises(LoaderError, match=message):
+        read_stats(path)
+
+
+def test_missing_statistics_file(tmp_path):
+    with pytest.raises(LoaderError, match="cannot read the statistics"):
+        read_stats(str(tmp_path / "stats.json"))
