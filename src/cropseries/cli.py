@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # 01_split commands
     # 02_stats commands
     # 03_loader commands
+    "export": ("cropseries.loader.export", "write evaluation-mode loader tensors to an .npz file"),
     # Databricks commands
 }
 

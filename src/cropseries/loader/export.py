@@ -1,0 +1,100 @@
+"""`python -m cropseries export`: evaluation-mode tensors in one `.npz`, for other frameworks.
+
+The archive holds `x`, `y`, `raw`, `mask`, `label`, `pixel_id`, `lon`, `lat`, `start_day`
+(the loader's evaluation batches, concatenated) plus `classes` and `channels` (names).
+It is written while streaming, through temporary files, so memory stays at one batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import zipfile
+
+import numpy as np
+
+from cropseries.config import LoaderConfig
+from cropseries.legend import legend_by_name
+from cropseries.loader.bucketing import CHANNELS
+from cropseries.loader.options import (
+    add_config_arguments,
+    add_input_arguments,
+    config_from,
+    reports_loader_errors,
+    stats_from,
+)
+from cropseries.loader.pipeline import Plan, batches, plan
+from cropseries.loader.windows import parse_start_days
+
+
+def _write_npy(archive: zipfile.ZipFile, name: str, spool: str, dtype, shape) -> None:
+    """Add `spool` (raw C-order bytes of an array of `shape`) to `archive` as `name.npy`."""
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
+    with archive.open(f"{name}.npy", "w", force_zip64=True) as out, open(spool, "rb") as data:
+        np.lib.format.write_array_header_2_0(out, header)
+        shutil.copyfileobj(data, out, 1 << 22)
+
+
+def export_npz(plan: Plan, out: str) -> int:
+    """Write every batch of `plan` (extras included) to the `.npz` file `out`; returns rows.
+
+    The file appears only when complete (written to a temporary name, then renamed).
+    """
+    legend = legend_by_name(plan.config.legend)
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmp:
+        shapes, files, rows = {}, {}, 0
+        for batch in batches(plan):
+            for name, values in batch.items():
+                if name not in files:
+                    files[name] = open(os.path.join(tmp, name), "wb")  # noqa: SIM115
+                    shapes[name] = (values.dtype, values.shape[1:])
+                files[name].write(np.ascontiguousarray(values).tobytes())
+            rows += len(batch["x"])
+        for f in files.values():
+            f.close()
+        partial = os.path.join(tmp, "out.npz")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name, (dtype, trailing) in shapes.items():
+                _write_npy(archive, name, files[name].name, dtype, (rows, *trailing))
+            for name, values in (("classes", legend.classes), ("channels", CHANNELS)):
+                with archive.open(f"{name}.npy", "w") as f:
+                    np.save(f, np.asarray(values))
+        os.replace(partial, out)
+    return rows
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser, split="test")
+    parser.add_argument(
+        "--start-days",
+        type=parse_start_days,
+        default=LoaderConfig().eval_start_days,
+        help="evaluation window starts: '0,15,...,200' (the course's, default) or a list",
+    )
+    parser.add_argument("--out", required=True, help="the .npz file to write")
+    add_config_arguments(parser)
+
+
+@reports_loader_errors
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    job = plan(
+        args.splits,
+        stats_from(args),
+        config,
+        training=False,
+        split=args.split,
+        start_days=args.start_days,
+        extras=True,
+        layout=args.layout,
+    )
+    rows = export_npz(job, args.out)
+    print(
+        f"wrote {rows:,} examples (split {job.source.split!r} at {len(args.start_days)} start "
+        f"days) to {args.out}"
+    )
+    return 0

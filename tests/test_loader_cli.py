@@ -1,0 +1,80 @@
+"""The loader's commands: export (evaluation tensors to .npz) and start-day parsing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from loader_data import write_split_dataset, write_stats
+
+from cropseries.cli import main
+from cropseries.config import COURSE_EVAL_START_DAYS, LoaderConfig
+from cropseries.loader.pipeline import batches, plan
+from cropseries.loader.windows import parse_start_days
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("0,15,...,200", COURSE_EVAL_START_DAYS),
+        ("0, 30, 45", (0, 30, 45)),
+        ("10,20,...,40", (10, 20, 30, 40)),
+        ("7", (7,)),
+    ],
+)
+def test_start_days_accept_the_literal_run_spelling_and_lists(text, days):
+    assert parse_start_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["", "0,...,200", "20,10,...,0", "-5,10"])
+def test_bad_start_days_are_rejected(text):
+    with pytest.raises(ValueError):
+        parse_start_days(text)
+
+
+def test_export_writes_the_evaluation_batches(tmp_path):
+    splits = write_split_dataset(tmp_path / "splits", rows=90, files=2, row_group_rows=30)
+    write_stats(tmp_path / "splits" / "stats.json")
+    out = tmp_path / "out" / "test.npz"
+    code = main(
+        [
+            "export",
+            "--splits",
+            splits,
+            "--split",
+            "test",
+            "--start-days",
+            "0,15,...,200",
+            "--out",
+            str(out),
+            "--batch-size",
+            "100",
+        ]
+    )
+    assert code == 0
+    got = np.load(out)
+    expected = list(
+        batches(
+            plan(
+                splits,
+                f"{splits}/stats.json",
+                LoaderConfig(),
+                training=False,
+                split="test",
+                extras=True,
+            )
+        )
+    )
+    for key in ("x", "y", "raw", "mask", "label", "pixel_id", "lon", "lat", "start_day"):
+        np.testing.assert_array_equal(got[key], np.concatenate([b[key] for b in expected]))
+    assert got["x"].shape == (180 * 15, 25, 12) and got["x"].dtype == np.float32
+    assert got["raw"].shape == (180 * 15, 25, 15)
+    assert list(got["classes"])[2] == "No Crop Growing" and list(got["channels"])[-1] == "day"
+    assert [p.name for p in out.parent.iterdir()] == ["test.npz"]  # no temporary left behind
+
+
+def test_export_reports_bad_input_in_one_line(tmp_path, capsys):
+    splits = write_split_dataset(tmp_path / "splits", rows=10, files=1)
+    code = main(["export", "--splits", splits, "--out", str(tmp_path / "t.npz")])
+    assert code == 1
+    assert capsys.readouterr().err.startswith(f"error: {splits}/stats.json: cannot read")
+    assert not (tmp_path / "t.npz").exists()
