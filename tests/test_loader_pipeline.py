@@ -14,7 +14,7 @@ from cropseries.config import LoaderConfig
 from cropseries.legend import course_legend
 from cropseries.loader.normalization import read_stats
 from cropseries.loader.pipeline import batches, plan
-from cropseries.loader.shuffle import Rebatcher, ShuffleBuffer
+from cropseries.loader.shuffle import ShuffleBuffer
 from cropseries.loader.source import Shard
 from cropseries.loader.windows import last_days
 from cropseries.reader import parquet_files
@@ -186,18 +186,18 @@ def test_course_layout_input_labels_by_legend_and_drops_double_crops(tmp_path, s
         np.testing.assert_array_equal(got["raw"][e], raw)
 
 
-def test_shuffle_buffer_emits_a_permutation_in_bounded_memory():
-    rng = np.random.default_rng(0)
-    buffer, rebatcher = ShuffleBuffer(30, rng), Rebatcher(16)
+@pytest.mark.parametrize(("capacity", "batch"), [(30, 16), (10, 16), (0, 16), (1000, 16)])
+def test_shuffle_buffer_emits_every_example_once_in_batches(capacity, batch):
+    buffer = ShuffleBuffer(capacity, batch, np.random.default_rng(0))
     out = []
     for start in range(0, 100, 7):
-        out += list(rebatcher.push(buffer.push({"i": np.arange(start, min(100, start + 7))})))
-        assert buffer.size <= 30
-    out += list(rebatcher.push(buffer.drain()))
-    out += list(rebatcher.flush())
+        out += list(buffer.push({"i": np.arange(start, min(100, start + 7))}))
+        assert buffer.size <= capacity and buffer.arriving.count < batch + 7
+    out += list(buffer.drain())
     assert [len(b["i"]) for b in out] == [16] * 6 + [4]
     order = np.concatenate([b["i"] for b in out])
-    assert sorted(order) == list(range(100)) and not np.array_equal(order, np.arange(100))
+    assert sorted(order) == list(range(100))
+    assert np.array_equal(order, np.arange(100)) == (capacity == 0)
 
 
 def test_tf_datasets_have_the_course_shapes_and_repeat_with_a_seed(splits, stats):

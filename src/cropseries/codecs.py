@@ -54,11 +54,14 @@ def binary_buffer(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets.astype(np.int64)
 
 
-def decode_column(array: pa.Array, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+def decode_column(
+    array: pa.Array, dtype: np.dtype, native: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode a binary column of fixed-size elements.
 
     Returns (values, offsets): values is a flat native-endian array of every row's
-    elements concatenated, offsets an [n+1] int64 array of element offsets per row.
+    elements concatenated (with `native=False`, a zero-copy view of the Arrow buffer in
+    `dtype`, e.g. big-endian), offsets an [n+1] int64 array of element offsets per row.
     Raises ValueError if the bytes span rows that are not whole elements; use
     `byte_lengths` first to find which rows are bad.
     """
@@ -67,7 +70,9 @@ def decode_column(array: pa.Array, dtype: np.dtype) -> tuple[np.ndarray, np.ndar
     size = dtype.itemsize
     if ((offsets - start) % size).any():
         raise ValueError(f"row byte lengths are not multiples of {size}")
-    values = data[start:end].view(dtype).astype(dtype.newbyteorder("="), copy=False)
+    values = data[start:end].view(dtype)
+    if native:
+        values = values.astype(dtype.newbyteorder("="), copy=False)
     return values, (offsets - start) // size
 
 
@@ -97,9 +102,9 @@ def encode_rows(values: np.ndarray, counts: np.ndarray, dtype: np.dtype) -> pa.A
 class PixelSeries:
     """The decoded series of a batch of rows, flat and ragged.
 
-    `bands` is [total_images, 12] (DN, int32), `dates` [total_images] int32 days since
-    1970-01-01, `scl` [total_images] uint8, and `offsets` [rows+1] int64: row i owns
-    images offsets[i]:offsets[i+1].
+    `bands` is [total_images, 12] (DN, int32; or the codec's dtype if left unconverted),
+    `dates` [total_images] int32 days since 1970-01-01, `scl` [total_images] uint8, and
+    `offsets` [rows+1] int64: row i owns images offsets[i]:offsets[i+1].
     """
 
     bands: np.ndarray
@@ -120,15 +125,19 @@ class PixelSeries:
         return np.repeat(np.arange(self.num_rows), self.counts)
 
 
-def decode_series(batch: pa.RecordBatch | pa.Table, codec: str = DEFAULT_CODEC) -> PixelSeries:
+def decode_series(
+    batch: pa.RecordBatch | pa.Table, codec: str = DEFAULT_CODEC, convert_bands: bool = True
+) -> PixelSeries:
     """Decode `bands`, `img_dates` and `scl_vals` of a batch, trusting `num_images`.
 
     The batch must already be consistent (validated, or split by 01_split, which excludes
     corrupt rows); a row whose byte lengths disagree with `num_images` raises ValueError.
+    With `convert_bands=False`, `bands` stays a zero-copy view in the codec's dtype, for
+    callers that convert only the images they use (the loader).
     """
     dtype = codec_dtype(codec)
     num_images = np.asarray(batch.column("num_images"), dtype=np.int64)
-    bands, band_offsets = decode_column(batch.column("bands"), dtype)
+    bands, band_offsets = decode_column(batch.column("bands"), dtype, native=convert_bands)
     dates, date_offsets = decode_column(batch.column("img_dates"), dtype)
     scl, scl_offsets = decode_column(batch.column("scl_vals"), np.dtype(np.uint8))
     offsets = np.zeros(len(num_images) + 1, dtype=np.int64)
@@ -145,8 +154,10 @@ def decode_series(batch: pa.RecordBatch | pa.Table, codec: str = DEFAULT_CODEC) 
                 f"but num_images={int(num_images[row])} needs {int(num_images[row]) * per_image} "
                 f"(codec {codec})"
             )
+    if convert_bands:
+        bands = bands.astype(np.int32, copy=False)
     return PixelSeries(
-        bands=bands.astype(np.int32, copy=False).reshape(-1, NUM_BANDS),
+        bands=bands.reshape(-1, NUM_BANDS),
         dates=dates.astype(np.int32, copy=False),
         scl=scl,
         offsets=offsets,

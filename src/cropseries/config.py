@@ -90,6 +90,8 @@ class LoaderConfig:
     """Batches prepared ahead of the consumer (course: prefetch(1))."""
     read_rows: int = 4096
     """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
+    tune_malloc: bool = True
+    """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
     def __post_init__(self) -> None:
         if self.pick not in ("earliest", "random"):

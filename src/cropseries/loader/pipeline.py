@@ -19,9 +19,10 @@ from cropseries.legend import legend_by_name
 from cropseries.loader.bucketing import NUM_CHANNELS, bucketize, filter_observations
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
+from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.normalization import Normalization, as_normalization
-from cropseries.loader.shuffle import Columns, Rebatcher, ShuffleBuffer
-from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks
+from cropseries.loader.shuffle import Columns, ShuffleBuffer
+from cropseries.loader.source import Chunk, Input, Shard, open_input, read_ahead, read_chunks
 from cropseries.loader.windows import evaluation_windows, training_windows
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
@@ -74,7 +75,7 @@ def plan(
     )
 
 
-def _examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
+def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket, label and normalize every example of one chunk (columns of length E)."""
     config, legend = plan.config, legend_by_name(plan.config.legend)
     series = filter_observations(chunk.series, config.exclude_scl)
@@ -105,38 +106,40 @@ def _examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     return columns
 
 
-def batches(plan: Plan, epoch: int = 0) -> Iterator[Columns]:
+def batches(plan: Plan, epoch: int = 0, batches_per_yield: int = 1) -> Iterator[Columns]:
     """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
-    plus `EXTRAS` if planned.
+    plus `EXTRAS` if planned. b is `config.batch_size` (times `batches_per_yield`), the last
+    batch holds the rest.
 
     Training: row groups in a random order, random windows, a shuffle buffer of
     `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
     groups in file order, each row at every start day (row major), nothing random.
     """
     config = plan.config
+    if config.tune_malloc:
+        keep_arrays_on_heap()
     seed = None if config.seed is None else [config.seed, epoch]
     rng = np.random.default_rng(seed)
     units = plan.shard.select(plan.source.units)
     if plan.training:
         units = tuple(units[i] for i in rng.permutation(len(units)))
-    buffer = ShuffleBuffer(config.shuffle_buffer if plan.training else 0, rng)
-    rebatcher = Rebatcher(config.batch_size)
+    capacity = config.shuffle_buffer if plan.training else 0
+    buffer = ShuffleBuffer(capacity, config.batch_size * batches_per_yield, rng)
     legend = legend_by_name(config.legend)
-    chunks = read_chunks(
-        plan.source, units, legend, config.codec, config.read_rows, locations=plan.extras
+    chunks = read_ahead(
+        read_chunks(plan.source, units, legend, config.codec, config.read_rows, plan.extras)
     )
-    rows = examples = 0
+    rows = made = 0
     for chunk in chunks:
-        columns = _examples(chunk, plan, rng)
-        rows, examples = rows + chunk.series.num_rows, examples + len(columns["x"])
-        yield from rebatcher.push(buffer.push(columns))
-    if not examples:
+        columns = examples(chunk, plan, rng)
+        rows, made = rows + chunk.series.num_rows, made + len(columns["x"])
+        yield from buffer.push(columns)
+    if not made:
         raise LoaderError(
             f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "
             "an example (all double crops? they are kept only in config.keep_double_crops_in)"
         )
-    yield from rebatcher.push(buffer.drain())
-    yield from rebatcher.flush()
+    yield from buffer.drain()
 
 
 def _signature(plan: Plan):
@@ -161,25 +164,35 @@ def _signature(plan: Plan):
     return spec
 
 
-def _epochs(plan: Plan) -> Callable[[], Iterator]:
+#: Rows handed from Python to tf.data at a time, about; tf.data cuts them into batches.
+#: Each hand-over costs about half a millisecond, so a few batches go at once.
+TRANSFER_ROWS = 4096
+
+
+def _epochs(plan: Plan, batches_per_yield: int) -> Callable[[], Iterator]:
     """A generator function for tf.data; each call (each epoch) gets its own draws."""
     epoch = iter(range(2**62))
 
     def generate():
-        for batch in batches(plan, next(epoch)):
+        for batch in batches(plan, next(epoch), batches_per_yield):
             yield batch if plan.extras else (batch["x"], batch["y"])
 
     return generate
 
 
 def to_dataset(plan: Plan):
-    """The plan as a `tf.data.Dataset` of whole batches, prefetched."""
+    """The plan as a `tf.data.Dataset` of whole batches, prefetched.
+
+    Python yields a few batches at once (`from_generator`), `rebatch` cuts them into
+    batches of `config.batch_size` inside tf.data.
+    """
     import tensorflow as tf
 
     spec = _signature(plan)
     signature = spec if plan.extras else (spec["x"], spec["y"])
-    dataset = tf.data.Dataset.from_generator(_epochs(plan), output_signature=signature)
-    return dataset.prefetch(plan.config.prefetch)
+    per_yield = max(1, TRANSFER_ROWS // plan.config.batch_size)
+    dataset = tf.data.Dataset.from_generator(_epochs(plan, per_yield), output_signature=signature)
+    return dataset.rebatch(plan.config.batch_size).prefetch(plan.config.prefetch)
 
 
 def training_dataset(

@@ -1,9 +1,10 @@
-"""Shuffling and batching columnar examples a whole chunk at a time, in bounded memory.
+"""Shuffling and batching columnar examples a whole batch at a time, in bounded memory.
 
 Examples travel as "columns": a dict of numpy arrays sharing their first dimension.
-`ShuffleBuffer` is tf.data's shuffle done vectorized: a fixed number of slots, each
-arriving example evicts a uniformly chosen one; `Rebatcher` cuts the stream into batches of
-a fixed size. Neither knows what the columns mean.
+`ShuffleBuffer` is tf.data's shuffle done a batch at a time: a fixed number of slots, and
+each batch of arriving examples evicts as many uniformly chosen ones, which leave as the
+next output batch. `Rebatcher` cuts a stream into batches without shuffling. Neither knows
+what the columns mean.
 """
 
 from __future__ import annotations
@@ -29,75 +30,106 @@ def concatenate(parts: list[Columns]) -> Columns:
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
-class ShuffleBuffer:
-    """A buffer of `capacity` examples; memory is capacity times one example, whatever comes in.
-
-    `push` first fills the buffer, then sends each arriving example to a distinct, uniformly
-    chosen slot and returns the examples it evicts, in random order. `drain` returns what
-    is left, in random order. Capacity 0 passes examples through unshuffled.
-    """
-
-    def __init__(self, capacity: int, rng: np.random.Generator):
-        self.capacity = capacity
-        self.rng = rng
-        self.slots: Columns | None = None
-        self.size = 0
-
-    def push(self, columns: Columns) -> Columns | None:
-        """Add examples; returns the evicted ones (None while the buffer is filling)."""
-        if self.capacity == 0:
-            return columns
-        n = num_rows(columns)
-        if self.slots is None:
-            self.slots = {
-                k: np.empty((self.capacity, *v.shape[1:]), v.dtype) for k, v in columns.items()
-            }
-        fill = min(n, self.capacity - self.size)
-        for name, values in columns.items():
-            self.slots[name][self.size : self.size + fill] = values[:fill]
-        self.size += fill
-        evicted = []
-        for start in range(fill, n, self.capacity):
-            arriving = take(columns, slice(start, min(n, start + self.capacity)))
-            slots = self.rng.choice(self.capacity, num_rows(arriving), replace=False)
-            evicted.append(take(self.slots, slots))
-            for name, values in arriving.items():
-                self.slots[name][slots] = values
-        return concatenate(evicted) if evicted else None
-
-    def drain(self) -> Columns | None:
-        """Everything still in the buffer, in random order; the buffer is empty afterwards."""
-        if self.slots is None or self.size == 0:
-            return None
-        rest = take(self.slots, self.rng.permutation(self.size))
-        self.slots, self.size = None, 0
-        return rest
-
-
 class Rebatcher:
-    """Cuts a stream of column chunks into batches of exactly `batch_size` (the last: the rest)."""
+    """A first-in first-out queue of rows that hands them out in batches of `batch_size`."""
 
     def __init__(self, batch_size: int):
         self.batch_size = batch_size
         self.pending: list[Columns] = []
         self.count = 0
 
+    def add(self, columns: Columns | None) -> None:
+        if columns is not None and num_rows(columns):
+            self.pending.append(columns)
+            self.count += num_rows(columns)
+
+    def pop(self, n: int) -> Columns:
+        """The next `n` rows (n <= count), in arrival order."""
+        parts, need = [], n
+        while need:
+            head = self.pending[0]
+            rows = num_rows(head)
+            if rows <= need:
+                parts.append(self.pending.pop(0))
+                need -= rows
+            else:
+                parts.append(take(head, slice(0, need)))
+                self.pending[0] = take(head, slice(need, None))
+                need = 0
+        self.count -= n
+        return concatenate(parts)
+
     def push(self, columns: Columns | None) -> Iterator[Columns]:
-        if columns is None or num_rows(columns) == 0:
-            return
-        self.pending.append(columns)
-        self.count += num_rows(columns)
-        if self.count < self.batch_size:
-            return
-        joined = concatenate(self.pending)
-        full = self.count - self.count % self.batch_size
-        for start in range(0, full, self.batch_size):
-            yield take(joined, slice(start, start + self.batch_size))
-        self.pending = [take(joined, slice(full, None))] if full < self.count else []
-        self.count -= full
+        """Add rows; yield every full batch now available."""
+        self.add(columns)
+        while self.count >= self.batch_size:
+            yield self.pop(self.batch_size)
 
     def flush(self) -> Iterator[Columns]:
         """The last, partial batch, if any."""
         if self.count:
-            yield concatenate(self.pending)
-        self.pending, self.count = [], 0
+            yield self.pop(self.count)
+
+
+class ShuffleBuffer:
+    """`capacity` slots of examples; memory is the slots plus one batch, whatever comes in.
+
+    `push` fills the slots first; after that each batch of `batch_size` arriving examples
+    takes the places of `batch_size` distinct, uniformly chosen slots, whose examples are
+    yielded as one batch in random order. `drain` yields the rest, shuffled. Capacity 0
+    only rebatches.
+    """
+
+    def __init__(self, capacity: int, batch_size: int, rng: np.random.Generator):
+        self.capacity = capacity
+        self.rng = rng
+        self.arriving = Rebatcher(batch_size)
+        self.slots: Columns | None = None
+        self.size = 0
+
+    def _fill(self) -> None:
+        if self.slots is None:
+            first = self.arriving.pending[0]
+            self.slots = {
+                k: np.empty((self.capacity, *v.shape[1:]), v.dtype) for k, v in first.items()
+            }
+        n = min(self.capacity - self.size, self.arriving.count)
+        for name, values in self.arriving.pop(n).items():
+            self.slots[name][self.size : self.size + n] = values
+        self.size += n
+
+    def _swap(self, n: int) -> Columns:
+        """Evict n (<= capacity) random slots, refill them with the next n arrivals."""
+        slots = self.rng.choice(self.capacity, n, replace=False)
+        evicted = take(self.slots, slots)
+        for name, values in self.arriving.pop(n).items():
+            self.slots[name][slots] = values
+        return evicted
+
+    def push(self, columns: Columns | None) -> Iterator[Columns]:
+        """Add examples; yield every batch they evict."""
+        if self.capacity == 0:
+            yield from self.arriving.push(columns)
+            return
+        self.arriving.add(columns)
+        if self.size < self.capacity and self.arriving.count:
+            self._fill()
+        batch = self.arriving.batch_size
+        while self.size == self.capacity and self.arriving.count >= batch:
+            steps = range(0, batch, self.capacity)
+            yield concatenate([self._swap(min(self.capacity, batch - s)) for s in steps])
+
+    def drain(self) -> Iterator[Columns]:
+        """Everything left (slots and arrivals), in random order, in batches."""
+        if self.capacity == 0:
+            yield from self.arriving.flush()
+            return
+        rest = [take(self.slots, slice(0, self.size))] if self.size else []
+        if self.arriving.count:
+            rest.append(self.arriving.pop(self.arriving.count))
+        self.slots, self.size = None, 0
+        if rest:
+            everything = concatenate(rest)
+            order = self.rng.permutation(num_rows(everything))
+            yield from self.arriving.push(take(everything, order))
+            yield from self.arriving.flush()

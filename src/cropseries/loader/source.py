@@ -9,6 +9,8 @@ relies on and decodes them, naming file, row and column of anything wrong.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -49,6 +51,11 @@ class Input:
     split: str
     filesystem: pafs.FileSystem
     units: tuple[Unit, ...]
+    footers: dict[str, pq.FileMetaData]
+
+    def open(self, file: str) -> pq.ParquetFile:
+        """A file of this input, its footer already read."""
+        return pq.ParquetFile(file, filesystem=self.filesystem, metadata=self.footers[file])
 
     @property
     def num_rows(self) -> int:
@@ -82,7 +89,9 @@ class Chunk:
     """A decoded record batch: rows `first_row`.. of `file`, and what the loader needs of them.
 
     `labels` int32 [R] (class before the vegetation rule), `double_crop` bool [R],
-    `pixel_id` int64 [R], `lon`/`lat` float64 [R] (None unless asked for).
+    `pixel_id` int64 [R], `lon`/`lat` float64 [R] (the last three None unless locations
+    were asked for; a split's pixel_id is always there). `series.bands` is left in the
+    codec's dtype: the kernel converts only the images it keeps.
     """
 
     file: str
@@ -90,7 +99,7 @@ class Chunk:
     series: PixelSeries
     labels: np.ndarray
     double_crop: np.ndarray
-    pixel_id: np.ndarray
+    pixel_id: np.ndarray | None
     lon: np.ndarray | None
     lat: np.ndarray | None
 
@@ -136,9 +145,9 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
         except LayoutError as err:
             raise LoaderError(str(err)) from err
         kind = "course"
-    units = []
+    units, footers = [], {}
     for file in files:
-        metadata = pq.ParquetFile(file, filesystem=fs).metadata
+        metadata = footers[file] = pq.ParquetFile(file, filesystem=fs).metadata
         first = 0
         for group in range(metadata.num_row_groups):
             rows = metadata.row_group(group).num_rows
@@ -147,7 +156,7 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
             first += rows
     if not units:
         raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")
-    return Input(path=path, kind=kind, split=split, filesystem=fs, units=tuple(units))
+    return Input(path, kind, split, fs, tuple(units), footers)
 
 
 def _fail(file: str, row: int, column: str, problem: str) -> LoaderError:
@@ -183,11 +192,12 @@ def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) 
                 f"{int(num_images[row])} needs {int(num_images[row]) * per_image} (codec {codec}; "
                 "run `python -m cropseries validate` on the source data)",
             )
-    series = decode_series(batch, codec)
-    row_of_image = series.row_index()
-    falling = (series.dates[1:] < series.dates[:-1]) & (row_of_image[1:] == row_of_image[:-1])
-    if falling.any():
-        row = int(row_of_image[np.argmax(falling)])
+    series = decode_series(batch, codec, convert_bands=False)
+    # A fall between consecutive images is an error unless a new row starts there.
+    falls = np.flatnonzero(series.dates[1:] < series.dates[:-1]) + 1
+    inside = falls[~np.isin(falls, series.offsets)]
+    if len(inside):
+        row = int(np.searchsorted(series.offsets, inside[0], side="right") - 1)
         raise _fail(file, first_row + row, "img_dates", "dates are not ascending")
     return series
 
@@ -225,12 +235,13 @@ def read_chunks(
     """Stream `units` in the given order as checked, decoded chunks of up to `read_rows` rows.
 
     Raises LoaderError naming the file, row (within the file) and column of a corrupt row.
+    `locations` also reads lon/lat (and, for a course layout, derives pixel ids from them).
     """
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
-    if locations or source.kind == "course":
+    if locations:
         columns += LOCATION_COLUMNS
     for unit in units:
-        parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem)
+        parquet = source.open(unit.file)
         missing = [c for c in columns if c not in parquet.schema_arrow.names]
         if missing:
             raise LoaderError(f"{unit.file}: columns {missing} are missing ({source.kind} input)")
@@ -238,13 +249,67 @@ def read_chunks(
         for batch in parquet.iter_batches(
             batch_size=read_rows, row_groups=[unit.row_group], columns=columns
         ):
-            series = _check_series(batch, unit.file, first_row, codec)
-            labels, double = _labels(batch, source.kind, legend, unit.file, first_row)
-            lon = np.asarray(batch.column("lon"), np.float64) if "lon" in columns else None
-            lat = np.asarray(batch.column("lat"), np.float64) if "lat" in columns else None
-            if source.kind == "split":
-                pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
-            else:
-                pixel_id = location_ids(lon, lat)
-            yield Chunk(unit.file, first_row, series, labels, double, pixel_id, lon, lat)
+            yield decode_chunk(batch, source.kind, legend, codec, unit.file, first_row)
             first_row += batch.num_rows
+
+
+def decode_chunk(
+    batch: pa.RecordBatch, kind: str, legend: ClassLegend, codec: str, file: str, first_row: int
+) -> Chunk:
+    """Check and decode one record batch (rows `first_row`.. of `file`) of a `kind` input.
+
+    Locations (lon, lat, and course-layout pixel ids) are decoded if the batch has them.
+    """
+    series = _check_series(batch, file, first_row, codec)
+    labels, double = _labels(batch, kind, legend, file, first_row)
+    locations = "lon" in batch.schema.names
+    lon = np.asarray(batch.column("lon"), np.float64) if locations else None
+    lat = np.asarray(batch.column("lat"), np.float64) if locations else None
+    if kind == "split":
+        pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
+    else:
+        pixel_id = location_ids(lon, lat) if locations else None
+    return Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
+
+
+def read_ahead(items: Iterator, depth: int = 2) -> Iterator:
+    """`items`, produced by a background thread up to `depth` ahead (pyarrow's decoding
+    releases the GIL, so reading overlaps the kernel). Errors are raised in the caller;
+    closing the returned generator stops the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(end)
+        except BaseException as err:  # handed to the consumer, raised there
+            put(_Failure(err))
+
+    worker = threading.Thread(target=produce, name="cropseries-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not end:
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException

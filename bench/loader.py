@@ -1,0 +1,211 @@
+"""How fast the loader makes training batches, against the course's pipeline and the floor.
+
+    python bench/loader.py [--pixels 80000] [--data data/bench/loader] [--json]
+
+Generates course-layout datasets of `--pixels` rows (1x) and 4x as many with the project's
+generator (one year, kept under the ignored data/ folder), or reads `--splits DIR` (a split
+dataset's train split, 1x only). Then, on the same files, in one run: (a) the floor:
+pyarrow reading the columns the loader reads; (b) the course's pipeline restated
+(bench/course_pipeline.py: pandas into memory, from_tensor_slices, per-element map);
+(c) the loader in training mode, tf.data batches iterated in Python. (b) and (c) are
+timed per epoch of a dataset built once, as training iterates it, after one untimed
+epoch; every timing is the best of `--repeat`. Prints rows per second, the ratios c/b
+and c/a, the kernel alone (check, decode, draw, bucket, label, normalize on in-memory
+record batches, one thread) and the peak RSS of an epoch of (c) in a fresh process on the
+1x and the 4x dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from cropseries.config import LoaderConfig
+from cropseries.legend import course_legend
+from cropseries.loader.normalization import COURSE_NORMALIZATION
+from cropseries.loader.pipeline import batches, examples, plan, training_dataset
+from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
+from cropseries.reader import parquet_files
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ensure_dataset(path: str, pixels: int) -> None:
+    """A course-layout dataset of `pixels` rows (year 2021) at `path`, generated once."""
+    if os.path.isdir(path):
+        return
+    command = [sys.executable, "-m", "cropseries", "synth", "--out", path]
+    command += ["--pixels", str(pixels), "--years", "2021", "--seed", "1", "--quiet"]
+    subprocess.run(command, check=True)
+
+
+def best_rate(run, repeat: int) -> float:
+    """Rows per second of `run()` (which returns rows), best of `repeat` runs."""
+    rates = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = run()
+        rates.append(rows / (time.perf_counter() - started))
+    return max(rates)
+
+
+def floor(path: str, split: str) -> int:
+    """pyarrow reads the columns the loader reads, record batch by record batch."""
+    source = open_input(path, split)
+    columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
+    rows = 0
+    for file in sorted({u.file for u in source.units}):
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=4096, columns=columns):
+            rows += batch.num_rows
+    return rows
+
+
+def epoch_rate(dataset, repeat: int) -> float:
+    """Rows/s of an epoch of a tf.data dataset of (x, y): one untimed epoch, then the best
+    of `repeat` (training iterates the same dataset every epoch)."""
+
+    def epoch() -> int:
+        return sum(x.shape[0] for x, _ in dataset)
+
+    epoch()
+    return best_rate(epoch, repeat)
+
+
+def course(path: str, split: str, repeat: int) -> tuple[float, float]:
+    """The course's pipeline: pandas into memory (seconds), then rows/s of its epochs."""
+    sys.path.insert(0, HERE)
+    from course_pipeline import course_dataset, read_into_memory
+
+    source = open_input(path, split)
+    files = sorted({u.file for u in source.units})
+    started = time.perf_counter()
+    frame = read_into_memory(files, source.kind, course_legend())
+    load_s = time.perf_counter() - started
+    norm = COURSE_NORMALIZATION
+    return load_s, epoch_rate(course_dataset(frame, norm.mean, norm.std, course_legend()), repeat)
+
+
+def loader(path: str, split: str, repeat: int) -> float:
+    """Rows/s of the loader's training epochs through tf.data, (x, y) batches."""
+    return epoch_rate(training_dataset(path, None, LoaderConfig(seed=0), split=split), repeat)
+
+
+def loader_numpy(path: str, split: str) -> int:
+    """The same epoch as numpy batches, without tf.data."""
+    job = plan(path, None, LoaderConfig(seed=0), training=True, split=split)
+    return sum(len(b["x"]) for b in batches(job))
+
+
+def kernel_rate(path: str, split: str, repeat: int) -> float:
+    """Rows/s of check + decode + draw + bucket + label + normalize, on record batches
+    already in memory, in this thread alone."""
+    job = plan(path, None, LoaderConfig(seed=0), training=True, split=split)
+    columns = list(SPLIT_COLUMNS if job.source.kind == "split" else COURSE_COLUMNS)
+    units = job.source.units[:8]
+    held = [
+        (unit.file, batch)
+        for unit in units
+        for batch in pq.ParquetFile(unit.file).iter_batches(
+            batch_size=4096, row_groups=[unit.row_group], columns=columns
+        )
+    ]
+    legend, rng = course_legend(), np.random.default_rng(0)
+
+    def run() -> int:
+        rows = 0
+        for file, batch in held:
+            chunk = decode_chunk(batch, job.source.kind, legend, "uint16be", file, 0)
+            rows += len(examples(chunk, job, rng)["x"])
+        return rows
+
+    return best_rate(run, repeat)
+
+
+def peak_rss_mb(path: str, split: str) -> tuple[float, int]:
+    """Peak RSS (MB) of one loader epoch in a fresh process, and the rows it loaded."""
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--rss-child", path, "--split", split],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    child = json.loads(out.stdout.strip().splitlines()[-1])
+    return child["peak_rss_mb"], child["rows"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pixels", type=int, default=80_000, help="rows of the 1x dataset")
+    parser.add_argument("--data", default="data/bench/loader", help="where datasets are kept")
+    parser.add_argument("--splits", help="use this split dataset's train split instead")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs of each, best kept")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--split", default="train", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.rss_child:
+        dataset = training_dataset(args.rss_child, None, LoaderConfig(seed=0), split=args.split)
+        rows = sum(x.shape[0] for x, _ in dataset)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"rows": rows, "peak_rss_mb": round(peak, 1)}))
+        return
+
+    if args.splits:
+        one_x, four_x = args.splits, None
+    else:
+        one_x = f"{args.data}/course-{args.pixels}"
+        four_x = f"{args.data}/course-{4 * args.pixels}"
+        ensure_dataset(one_x, args.pixels)
+        ensure_dataset(four_x, 4 * args.pixels)
+    split = "train"
+    floor(one_x, split)  # warm the page cache so every reader reads from memory
+    result = {
+        "rows": floor(one_x, split),
+        "megabytes": round(sum(os.path.getsize(f) for f in parquet_files(one_x)) / 1e6, 1),
+        "floor_rows_s": round(best_rate(lambda: floor(one_x, split), args.repeat)),
+        "loader_rows_s": round(loader(one_x, split, args.repeat)),
+        "loader_numpy_rows_s": round(best_rate(lambda: loader_numpy(one_x, split), args.repeat)),
+        "kernel_rows_s": round(kernel_rate(one_x, split, args.repeat)),
+    }
+    result["rss_1x_mb"], result["rss_1x_rows"] = peak_rss_mb(one_x, split)
+    if four_x:
+        result["rss_4x_mb"], result["rss_4x_rows"] = peak_rss_mb(four_x, split)
+    course_load_s, course_rate = course(one_x, split, args.repeat)
+    result["course_rows_s"], result["course_load_s"] = round(course_rate), round(course_load_s, 2)
+    result["loader_over_course"] = round(result["loader_rows_s"] / result["course_rows_s"], 2)
+    result["loader_over_floor"] = round(result["loader_rows_s"] / result["floor_rows_s"], 3)
+    if args.json:
+        print(json.dumps(result))
+        return
+    r = result
+    print(f"dataset: {r['rows']:,} rows, {r['megabytes']:.0f} MB of Parquet ({one_x})")
+    print(f"  (a) floor, pyarrow reads the columns:  {r['floor_rows_s']:>10,} rows/s")
+    print(
+        f"  (b) course pipeline restated:          {r['course_rows_s']:>10,} rows/s"
+        f"  (after {r['course_load_s']} s loading it into memory)"
+    )
+    print(f"  (c) loader, tf.data training epoch:    {r['loader_rows_s']:>10,} rows/s")
+    print(f"      loader as numpy batches:           {r['loader_numpy_rows_s']:>10,} rows/s")
+    print(f"      kernel alone, one thread:          {r['kernel_rows_s']:>10,} rows/s")
+    print(f"  c/b = {r['loader_over_course']} (target >= 20)")
+    print(f"  c/a = {r['loader_over_floor']} (target >= 0.5)")
+    print(f"  peak RSS of (c): {r['rss_1x_mb']:.0f} MB over {r['rss_1x_rows']:,} rows (1x)")
+    if "rss_4x_mb" in r:
+        ratio = r["rss_4x_mb"] / r["rss_1x_mb"]
+        print(
+            f"                   {r['rss_4x_mb']:.0f} MB over {r['rss_4x_rows']:,} rows (4x): "
+            f"{ratio:.2f}x (target <= 1.25)"
+        )
+
+
+if __name__ == "__main__":
+    main()
