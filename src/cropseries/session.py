@@ -7,11 +7,17 @@ surface as Databricks serverless (no `sparkContext`, no RDDs, no caching).
 
 from __future__ import annotations
 
+import os
+import sys
+
 
 def local_session(cores: str = "*", driver_memory: str = "4g"):
     """A Spark Connect session backed by a local server (started on first use)."""
     from pyspark.sql import SparkSession
 
+    # Python workers (mapInArrow, UDFs) must run this interpreter, which has pyarrow and numpy;
+    # otherwise Spark starts whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
