@@ -36,6 +36,7 @@ class StatsConfig:
 
     exclude_scl: tuple[int, ...] = ()  # course: every stored SCL value counts
     per_label: bool = False  # also per-label band statistics (not in the course)
+    legend: str = "course"  # the legend 01_split labelled with; checked against the data
     codec: str = DEFAULT_CODEC
 
 

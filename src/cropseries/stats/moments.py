@@ -1,0 +1,100 @@
+"""Partial moments (count, mean, M2) of band values and their exact, stable merge.
+
+A `Moments` holds, for every group (a label, or one group for all rows) and band, the
+number of valid observations, their mean and M2 (the sum of squared deviations from that
+mean), all in float64 except the integer count. Partials from any partition of the data
+merge with Chan et al.'s parallel formula into the moments of the whole. This module is
+pure numpy on decoded series; it knows nothing of Spark or files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from cropseries.codecs import PixelSeries
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count int64 [groups, bands], mean and M2 float64 [groups, bands] (DN and DN²)."""
+
+    count: np.ndarray
+    mean: np.ndarray
+    m2: np.ndarray
+
+    @classmethod
+    def empty(cls, groups: int, bands: int) -> Moments:
+        """No observations in any group or band."""
+        return cls(
+            count=np.zeros((groups, bands), np.int64),
+            mean=np.zeros((groups, bands), np.float64),
+            m2=np.zeros((groups, bands), np.float64),
+        )
+
+    def merge(self, other: Moments) -> Moments:
+        """The moments of both sets of observations together (Chan's parallel formula).
+
+        With n = na + nb and d = mean_b - mean_a: mean = mean_a + d * nb / n and
+        M2 = M2_a + M2_b + d² * na * nb / n. Groups with no observations stay at zero.
+        """
+        n = self.count + other.count
+        safe = np.maximum(n, 1).astype(np.float64)
+        delta = other.mean - self.mean
+        mean = np.where(n > 0, self.mean + delta * (other.count / safe), 0.0)
+        m2 = self.m2 + other.m2 + delta * delta * (self.count * (other.count / safe))
+        return Moments(count=n, mean=mean, m2=np.where(n > 0, m2, 0.0))
+
+    def total(self) -> Moments:
+        """All groups merged into one: [1, bands]."""
+        merged = Moments.empty(1, self.count.shape[1])
+        for group in range(self.count.shape[0]):
+            merged = merged.merge(self.group(group))
+        return merged
+
+    def group(self, index: int) -> Moments:
+        """One group's moments: [1, bands]."""
+        return Moments(self.count[index:index + 1], self.mean[index:index + 1],
+                       self.m2[index:index + 1])
+
+    def variance(self) -> np.ndarray:
+        """Population variance M2 / count (ddof 0), float64 [groups, bands]; NaN where count is 0."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.count > 0, self.m2 / self.count, np.nan)
+
+    def std(self) -> np.ndarray:
+        """Population standard deviation (ddof 0), DN, float64 [groups, bands]; NaN where empty."""
+        return np.sqrt(self.variance())
+
+
+def batch_moments(values: np.ndarray, valid: np.ndarray, groups: np.ndarray,
+                  num_groups: int) -> Moments:
+    """Moments of one batch of observations.
+
+    `values` [n, bands] (DN, any integer or float dtype), `valid` bool [n, bands] (which
+    values count), `groups` int [n] in [0, num_groups) (the group of each observation).
+    Two passes in float64 (mean, then squared deviations from it), so M2 carries no
+    cancellation error whatever the offset of the values; the per-group sums are matrix
+    products with a one-hot [n, groups] matrix.
+    """
+    groups = np.asarray(groups, np.int64)
+    one_hot = np.zeros((len(groups), num_groups))
+    one_hot[np.arange(len(groups)), groups] = 1.0
+    x = np.where(valid, values, 0).astype(np.float64)
+    count = one_hot.T @ valid.astype(np.float64)
+    mean = np.divide(one_hot.T @ x, count, out=np.zeros_like(count), where=count > 0)
+    deviation = np.where(valid, x - mean[groups], 0.0)
+    m2 = one_hot.T @ (deviation * deviation)
+    return Moments(count.astype(np.int64), mean, m2)
+
+
+def valid_observations(series: PixelSeries, exclude_scl: Iterable[int] = ()) -> np.ndarray:
+    """Which band values count, bool [images, 12]: DN != 0 (no data) in an image whose SCL
+    is not in `exclude_scl`."""
+    valid = series.bands != 0
+    excluded = tuple(exclude_scl)
+    if excluded:
+        valid &= ~np.isin(series.scl, excluded)[:, None]
+    return valid
