@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # 01_split commands
 
     # 02_stats commands
+    "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
 
     # 03_loader commands
 

@@ -120,13 +120,14 @@ def stats_path(splits: str) -> str:
 
 def write_stats(stats: Stats, path: str) -> str:
     """Write `stats` as JSON to `path` (any `reader.resolve` spelling) via a temporary name."""
+    text = _json_text(stats.to_dict())
     fs, target = resolve(path)
     parent, name = posixpath.split(target)
     temporary = posixpath.join(parent, f".{name}.tmp")
     if parent:
         fs.create_dir(parent, recursive=True)
     with fs.open_output_stream(temporary) as stream:
-        stream.write(_json_text(stats.to_dict()).encode())
+        stream.write(text.encode())
     fs.move(temporary, target)
     return path
 

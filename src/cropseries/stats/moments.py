@@ -60,7 +60,7 @@ class Moments:
                        self.m2[index:index + 1])
 
     def variance(self) -> np.ndarray:
-        """Population variance M2 / count (ddof 0), float64 [groups, bands]; NaN where count is 0."""
+        """Population variance M2 / count (ddof 0), DN², float64 [groups, bands]; NaN if empty."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.count > 0, self.m2 / self.count, np.nan)
 

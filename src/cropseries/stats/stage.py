@@ -53,7 +53,7 @@ class SplitFiles:
     rows: int
 
 
-def compute_stats(spark, splits: str, config: StatsConfig = StatsConfig(),
+def compute_stats(spark, splits: str, config: StatsConfig | None = None,
                   out: str | None = None) -> Stats:
     """Compute the statistics of a split dataset and write them to `out` (default
     `<splits>/stats.json`); returns them.
@@ -64,6 +64,7 @@ def compute_stats(spark, splits: str, config: StatsConfig = StatsConfig(),
     missing or empty train split, an unreadable file, labels that do not follow
     `config.legend`, or a band without valid observations; nothing is written then.
     """
+    config = config or StatsConfig()
     unknown = sorted(set(config.exclude_scl) - set(SCL_NAMES))
     if unknown:
         raise StatsError(f"exclude_scl {unknown}: not SCL codes (0..11)")
@@ -136,8 +137,8 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
         if info.type == pafs.FileType.Directory and info.base_name.startswith("split=")
     ]
     if "train" not in names:
-        raise StatsError(f"{splits}: no train split (expected {posixpath.join(splits, 'split=train')}"
-                         f"/part-*.parquet, as 01_split writes it)")
+        expected = posixpath.join(str(splits), "split=train", "part-*.parquet")
+        raise StatsError(f"{splits}: no train split (expected {expected}, as 01_split writes it)")
     order = sorted(names, key=lambda n: (SPLIT_ORDER.index(n) if n in SPLIT_ORDER else 99, n))
     inventory = {name: _split_files(fs, splits, name) for name in order}
     if inventory["train"].rows == 0:
@@ -249,8 +250,9 @@ def _decode(piece: pa.RecordBatch, codec: str):
             try:
                 decode_series(piece.slice(row, 1), codec)
             except ValueError as error:
-                where = f"{piece.column('file_path')[row]}, pixel_id {piece.column('pixel_id')[row]}"
-                raise StatsError(f"{where}: {str(error).removeprefix('row 0: ')}") from None
+                path, pixel = piece.column("file_path")[row], piece.column("pixel_id")[row]
+                problem = str(error).removeprefix("row 0: ")
+                raise StatsError(f"{path}, pixel_id {pixel}: {problem}") from None
         raise
 
 
@@ -270,8 +272,9 @@ def _run(action, where: str):
 
 
 def _valid_definition(config: StatsConfig) -> str:
-    scl = f", in images whose SCL is not in {sorted(config.exclude_scl)}" if config.exclude_scl else ""
-    return f"band values with DN != 0{scl}"
+    if not config.exclude_scl:
+        return "band values with DN != 0"
+    return f"band values with DN != 0, in images whose SCL is not in {sorted(config.exclude_scl)}"
 
 
 def _package_version() -> str:
