@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 java:
-	@command -v java >/dev/null 2>&1 || { \
-		echo "Spark needs Java 17 or newer and none was found."; \
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1); \
+	if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+		echo "Spark needs Java 17 or newer (found: $${v:-none})."; \
 		echo "Install it with: sudo apt-get install -y openjdk-17-jre-headless  (macOS: brew install openjdk@17)"; \
-		exit 1; }
+		exit 1; \
+	fi
 
 demo: $(STAMP) java
 	$(PY) -m cropseries synth --out $(DEMO_DIR)/course --pixels $(DEMO_PIXELS) --years 2019 2020 2021 --seed 7
@@ -32,6 +34,7 @@ demo: $(STAMP) java
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
+	$(PY) -m ruff format --check src tests bench notebooks
 	$(PY) -m pytest
 
 bench: $(STAMP) java

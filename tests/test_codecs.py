@@ -31,8 +31,14 @@ def series_from_counts(counts, rng):
 def test_series_round_trip_through_table(codec, counts, seed):
     series = series_from_counts(np.array(counts), np.random.default_rng(seed))
     n = len(counts)
-    table = encode_table(lon=np.zeros(n), lat=np.zeros(n), cdl=["Corn"] * n, series=series,
-                         tiles=["15SXR_0"] * n, codec=codec)
+    table = encode_table(
+        lon=np.zeros(n),
+        lat=np.zeros(n),
+        cdl=["Corn"] * n,
+        series=series,
+        tiles=["15SXR_0"] * n,
+        codec=codec,
+    )
     back = decode_series(table, codec)
     np.testing.assert_array_equal(back.bands, series.bands)
     np.testing.assert_array_equal(back.dates, series.dates)
@@ -65,8 +71,9 @@ def test_decoding_a_sliced_array_respects_its_offset():
 
 def test_row_with_wrong_length_names_row_and_column():
     series = series_from_counts(np.array([2, 3]), np.random.default_rng(0))
-    table = encode_table(lon=np.zeros(2), lat=np.zeros(2), cdl=["Corn", "Rice"], series=series,
-                         tiles=["a", "b"])
+    table = encode_table(
+        lon=np.zeros(2), lat=np.zeros(2), cdl=["Corn", "Rice"], series=series, tiles=["a", "b"]
+    )
     table = table.set_column(3, "num_images", pa.array([2, 4], pa.int64()))
     with pytest.raises(ValueError, match=r"row 1: column 'bands' holds 36 values but num_images=4"):
         decode_series(table)

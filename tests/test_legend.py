@@ -67,8 +67,9 @@ def test_vectorized_codes_of_binary_names():
 def test_slides_order_keeps_the_same_membership():
     course, slides = course_legend(), slides_legend()
     for code in range(256):
-        assert course.classes[course.code_to_label()[code]].replace("Crop ", "Crops ") == \
-            slides.classes[slides.code_to_label()[code]].replace("Crop ", "Crops ")
+        assert course.classes[course.code_to_label()[code]].replace(
+            "Crop ", "Crops "
+        ) == slides.classes[slides.code_to_label()[code]].replace("Crop ", "Crops ")
     assert slides.no_crop_index == 0 and course.no_crop_index == 2
 
 

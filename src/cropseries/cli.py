@@ -1,8 +1,8 @@
 """The command line: one subcommand per stage, each a thin wrapper over a package function.
 
-Subcommands live in the module that owns their idea; this file only lists them, so that
-`python -m cropseries --help` stays fast: command modules import Spark and TensorFlow inside
-`run`, never at module level.
+Subcommands live in the module that owns their idea; this file only lists them and imports
+just the module of the command being run. Command modules import Spark and TensorFlow inside
+`run`, never at module level, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -13,33 +13,37 @@ import sys
 
 #: subcommand -> (module that defines `add_arguments(parser)` and `run(args) -> int`, help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("cropseries.synth.cli", "generate a realistic course-layout dataset, or report on one"),
+    "synth": (
+        "cropseries.synth.cli",
+        "generate a realistic course-layout dataset, or report on one",
+    ),
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
-
     # 01_split commands
-
     # 02_stats commands
     "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
-
     # 03_loader commands
-
     # Databricks commands
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cropseries", description=__doc__.splitlines()[0])
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported to add its arguments."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cropseries", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(_module=module)
-        importlib.import_module(module).add_arguments(command)
+        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            importlib.import_module(module).add_arguments(subparser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(importlib.import_module(args._module).run(args) or 0)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
+    return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
 
 
 if __name__ == "__main__":

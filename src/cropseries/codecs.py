@@ -45,8 +45,12 @@ def binary_buffer(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     _, offsets_buf, data_buf = array.buffers()
     n = len(array)
     itemsize = np.dtype(offset_type).itemsize
-    offsets = np.frombuffer(offsets_buf, dtype=offset_type, count=n + 1, offset=array.offset * itemsize)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    offsets = np.frombuffer(
+        offsets_buf, dtype=offset_type, count=n + 1, offset=array.offset * itemsize
+    )
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
     return data, offsets.astype(np.int64)
 
 
@@ -80,7 +84,9 @@ def encode_rows(values: np.ndarray, counts: np.ndarray, dtype: np.dtype) -> pa.A
     np.cumsum(np.asarray(counts, np.int64) * dtype.itemsize, out=offsets[1:])
     if offsets[-1] < 2**31:
         return pa.BinaryArray.from_buffers(
-            pa.binary(), len(counts), [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
+            pa.binary(),
+            len(counts),
+            [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)],
         )
     return pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), len(counts), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
@@ -128,7 +134,9 @@ def decode_series(batch: pa.RecordBatch | pa.Table, codec: str = DEFAULT_CODEC) 
     offsets = np.zeros(len(num_images) + 1, dtype=np.int64)
     np.cumsum(num_images, out=offsets[1:])
     for name, got, per_image in (
-        ("bands", band_offsets, NUM_BANDS), ("img_dates", date_offsets, 1), ("scl_vals", scl_offsets, 1)
+        ("bands", band_offsets, NUM_BANDS),
+        ("img_dates", date_offsets, 1),
+        ("scl_vals", scl_offsets, 1),
     ):
         if not np.array_equal(got, offsets * per_image):
             row = int(np.argmax(np.diff(got) != num_images * per_image))

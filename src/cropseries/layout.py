@@ -11,12 +11,33 @@ import pyarrow as pa
 
 #: Sentinel-2 L2A bands as stored, in the course's order (12 bands, no B10).
 BANDS: tuple[str, ...] = (
-    "B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12",
+    "B01",
+    "B02",
+    "B03",
+    "B04",
+    "B05",
+    "B06",
+    "B07",
+    "B08",
+    "B8A",
+    "B09",
+    "B11",
+    "B12",
 )
 #: The course's common names for the same bands, same order.
 BAND_NAMES: tuple[str, ...] = (
-    "coastal", "blue", "green", "red", "rededge1", "rededge2", "rededge3",
-    "nir", "nir08", "nir09", "swir16", "swir22",
+    "coastal",
+    "blue",
+    "green",
+    "red",
+    "rededge1",
+    "rededge2",
+    "rededge3",
+    "nir",
+    "nir08",
+    "nir09",
+    "swir16",
+    "swir22",
 )
 NUM_BANDS = len(BANDS)
 RED = BANDS.index("B04")
@@ -24,9 +45,17 @@ NIR = BANDS.index("B08")
 
 #: Sen2Cor Scene Classification codes.
 SCL_NAMES: dict[int, str] = {
-    0: "no data", 1: "saturated or defective", 2: "dark area", 3: "cloud shadow",
-    4: "vegetation", 5: "not vegetated", 6: "water", 7: "unclassified",
-    8: "cloud medium probability", 9: "cloud high probability", 10: "thin cirrus",
+    0: "no data",
+    1: "saturated or defective",
+    2: "dark area",
+    3: "cloud shadow",
+    4: "vegetation",
+    5: "not vegetated",
+    6: "water",
+    7: "unclassified",
+    8: "cloud medium probability",
+    9: "cloud high probability",
+    10: "thin cirrus",
     11: "snow or ice",
 }
 #: The SCL values Part 1 kept; images with any other value were dropped before storage.
@@ -75,5 +104,7 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
         raise ValueError(f"bbox {value!r} does not have four comma-separated numbers")
     left, bottom, right, top = (float(p) for p in parts)
     if not (left < right and bottom < top):
-        raise ValueError(f"bbox {value!r} is not (left, bottom, right, top) with left<right, bottom<top")
+        raise ValueError(
+            f"bbox {value!r} is not (left, bottom, right, top) with left<right, bottom<top"
+        )
     return left, bottom, right, top

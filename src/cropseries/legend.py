@@ -35,7 +35,13 @@ def cdl_classes() -> tuple[CdlClass, ...]:
     """Every named CDL code, from the packaged legend."""
     text = resources.files("cropseries").joinpath("data/cdl_legend.csv").read_text("utf-8")
     return tuple(
-        CdlClass(int(r["code"]), r["name"], r["nass_group"], r["is_crop"] == "1", r["is_double_crop"] == "1")
+        CdlClass(
+            int(r["code"]),
+            r["name"],
+            r["nass_group"],
+            r["is_crop"] == "1",
+            r["is_double_crop"] == "1",
+        )
         for r in csv.DictReader(text.splitlines())
         if r["name"]
     )
@@ -70,10 +76,28 @@ def cdl_codes(names: pa.Array) -> np.ndarray:
 
 
 COURSE_CULTIVATED = (
-    "Other Hay/Non Alfalfa", "Pop or Orn Corn", "Peanuts", "Sorghum", "Oats", "Peaches",
-    "Clover/Wildflowers", "Pecans", "Sod/Grass Seed", "Other Crops", "Dry Beans", "Winter Wheat",
-    "Alfalfa", "Potatoes", "Peas", "Herbs", "Rye", "Cantaloupes", "Sunflower", "Watermelons",
-    "Sweet Corn", "Sweet Potatoes",
+    "Other Hay/Non Alfalfa",
+    "Pop or Orn Corn",
+    "Peanuts",
+    "Sorghum",
+    "Oats",
+    "Peaches",
+    "Clover/Wildflowers",
+    "Pecans",
+    "Sod/Grass Seed",
+    "Other Crops",
+    "Dry Beans",
+    "Winter Wheat",
+    "Alfalfa",
+    "Potatoes",
+    "Peas",
+    "Herbs",
+    "Rye",
+    "Cantaloupes",
+    "Sunflower",
+    "Watermelons",
+    "Sweet Corn",
+    "Sweet Potatoes",
 )
 
 
@@ -112,7 +136,7 @@ class ClassLegend:
         return self.classes.index(self.no_crop)
 
     def code_to_label(self) -> np.ndarray:
-        """Lookup table int8 [256]: CDL code to class index (the label before the vegetation rule)."""
+        """Lookup table int8 [256]: CDL code to class index, before the vegetation rule."""
         table = np.full(256, self.uncultivated_index, np.int8)
         for label, codes in self.members:
             table[list(codes)] = self.classes.index(label)
@@ -132,7 +156,15 @@ def _codes(*names: str) -> tuple[int, ...]:
 def course_legend() -> ClassLegend:
     """The course code's legend and index order (the order its trained model uses)."""
     return ClassLegend(
-        classes=("Uncultivated", "Cultivated", "No Crop Growing", "Soybeans", "Rice", "Corn", "Cotton"),
+        classes=(
+            "Uncultivated",
+            "Cultivated",
+            "No Crop Growing",
+            "Soybeans",
+            "Rice",
+            "Corn",
+            "Cotton",
+        ),
         members=(
             ("Cultivated", _codes(*COURSE_CULTIVATED)),
             ("Soybeans", _codes("Soybeans")),
@@ -148,7 +180,15 @@ def slides_legend() -> ClassLegend:
     """The same seven classes in the order the course slides list them."""
     course = course_legend()
     return ClassLegend(
-        classes=("No Crops Growing", "Uncultivated", "Cultivated", "Corn", "Soybeans", "Cotton", "Rice"),
+        classes=(
+            "No Crops Growing",
+            "Uncultivated",
+            "Cultivated",
+            "Corn",
+            "Soybeans",
+            "Cotton",
+            "Rice",
+        ),
         members=course.members,
         no_crop="No Crops Growing",
         name="slides",

@@ -26,9 +26,9 @@ def resolve(path: str) -> tuple[pafs.FileSystem, str]:
     """The pyarrow filesystem and the path within it for any supported path spelling."""
     path = str(path)
     if path.startswith("dbfs:"):
-        return pafs.LocalFileSystem(), "/dbfs/" + path[len("dbfs:"):].lstrip("/")
+        return pafs.LocalFileSystem(), "/dbfs/" + path[len("dbfs:") :].lstrip("/")
     if path.startswith("file:"):
-        return pafs.LocalFileSystem(), "/" + path[len("file:"):].lstrip("/")
+        return pafs.LocalFileSystem(), "/" + path[len("file:") :].lstrip("/")
     if "://" in path:
         return pafs.FileSystem.from_uri(path)
     return pafs.LocalFileSystem(), path
@@ -56,7 +56,7 @@ def parquet_files(path: str) -> list[str]:
         for f in fs.get_file_info(selector)
         if f.type == pafs.FileType.File
         and f.path.endswith(".parquet")
-        and not any(part.startswith((".", "_")) for part in f.path[len(root):].split("/"))
+        and not any(part.startswith((".", "_")) for part in f.path[len(root) :].split("/"))
     )
 
 
@@ -79,10 +79,13 @@ def open_course_dataset(path: str, check_schema: bool = True) -> CourseDataset:
     fs, root = resolve(path)
     files = parquet_files(path)
     if not files:
-        raise LayoutError(f"{path}: no .parquet files found (expected bbox=.../year=.../part-*.parquet)")
+        raise LayoutError(
+            f"{path}: no .parquet files found (expected bbox=.../year=.../part-*.parquet)"
+        )
     partitioning = ds.partitioning(PARTITIONING, flavor="hive")
-    dataset = ds.dataset(files, filesystem=fs, format="parquet", partitioning=partitioning,
-                         partition_base_dir=root)
+    dataset = ds.dataset(
+        files, filesystem=fs, format="parquet", partitioning=partitioning, partition_base_dir=root
+    )
     if check_schema:
         for fragment in dataset.get_fragments():
             problems = schema_problems(fragment.physical_schema)
