@@ -40,8 +40,9 @@ config = StatsConfig(
     exclude_scl=scl_codes(dbutils.widgets.get("exclude_scl")),
     per_label=dbutils.widgets.get("per_label").strip().lower() == "true",
 )
-stats = compute_stats(spark, dbutils.widgets.get("splits"), config,
-                      out=dbutils.widgets.get("out") or None)
+stats = compute_stats(
+    spark, dbutils.widgets.get("splits"), config, out=dbutils.widgets.get("out") or None
+)
 
 # COMMAND ----------
 

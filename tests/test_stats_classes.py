@@ -25,8 +25,7 @@ def test_no_crop_class_counted_in_the_data_is_weighted_like_any_other():
 
 def test_counts_are_summed_per_split_and_label():
     legend = course_legend()
-    rows = [("train", CORN, 5, 7), ("train", FALLOW, 0, 3), ("val", RICE, 4, 2),
-            ("train", 0, 0, 1)]
+    rows = [("train", CORN, 5, 7), ("train", FALLOW, 0, 3), ("val", RICE, 4, 2), ("train", 0, 0, 1)]
     counts = class_counts(rows, legend, "DIR")
     assert counts["train"].tolist() == [4, 0, 0, 0, 0, 7, 0]
     assert counts["val"].tolist() == [0, 0, 0, 0, 2, 0, 0]
@@ -35,8 +34,11 @@ def test_counts_are_summed_per_split_and_label():
 def test_labels_of_another_legend_are_refused_with_the_fitting_one_named():
     slides = slides_legend()
     corn = int(slides.code_to_label()[CORN])
-    with pytest.raises(StatsError, match=r"cdl_code 1 have label 3 .*legend 'course'.*fits "
-                                         r"legend 'slides'"):
+    with pytest.raises(
+        StatsError,
+        match=r"cdl_code 1 have label 3 .*legend 'course'.*fits "
+        r"legend 'slides'",
+    ):
         class_counts([("train", CORN, corn, 9)], course_legend(), "DIR")
 
 

@@ -16,8 +16,10 @@ def test_a_short_series_keeps_the_earliest_image_of_each_bucket():
 
 
 @settings(max_examples=100, deadline=None)
-@given(days=st.lists(st.integers(0, 365), min_size=1, max_size=120, unique=True),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    days=st.lists(st.integers(0, 365), min_size=1, max_size=120, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_a_window_spans_120_days_at_most_with_25_images_at_most_one_per_bucket(days, seed):
     days = np.sort(np.array(days)) - min(days)
     kept = course_window_images(days, np.random.default_rng(seed))
@@ -33,8 +35,12 @@ def test_a_window_spans_120_days_at_most_with_25_images_at_most_one_per_bucket(d
 def test_course_statistics_ignore_zeros_of_the_kept_images():
     bands = np.array([[10] * 12, [20] * 12, [0] * 12, [40] * 12], np.int32)
     bands[3, 0] = 0
-    series = PixelSeries(bands=bands, dates=np.array([100, 101, 107, 112], np.int32),
-                         scl=np.full(4, 4, np.uint8), offsets=np.array([0, 4]))
+    series = PixelSeries(
+        bands=bands,
+        dates=np.array([100, 101, 107, 112], np.int32),
+        scl=np.full(4, 4, np.uint8),
+        offsets=np.array([0, 4]),
+    )
     # buckets 0, 0, 1, 2: images 0, 2 (all zero) and 3 are kept.
     moments = course_method_stats(series)
     assert moments.count[0].tolist() == [1] + [2] * 11

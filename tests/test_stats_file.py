@@ -45,7 +45,9 @@ def test_round_trip_is_exact_and_leaves_no_temporary_file(tmp_path):
     np.testing.assert_array_equal(back.class_weights, stats.class_weights)
     assert back.classes == CLASSES and back.bands == BANDS
     assert {k: v.tolist() for k, v in back.class_counts.items()} == {
-        "train": list(range(7)), "val": [1] * 7}
+        "train": list(range(7)),
+        "val": [1] * 7,
+    }
     np.testing.assert_array_equal(back.label_mean, stats.label_mean)  # NaN survives as null
     assert back.metadata == {"rows": 21}
 

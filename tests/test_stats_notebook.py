@@ -26,16 +26,22 @@ def values(data) -> np.ndarray:
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
     rng = np.random.default_rng(3)
-    return write_splits(tmp_path_factory.mktemp("splits"), {
-        "train": [split_table(rng, 300), split_table(rng, 200, first_pixel=300)],
-        "val": split_table(rng, 100, year=2020),
-    })
+    return write_splits(
+        tmp_path_factory.mktemp("splits"),
+        {
+            "train": [split_table(rng, 300), split_table(rng, 200, first_pixel=300)],
+            "val": split_table(rng, 100, year=2020),
+        },
+    )
 
 
 def test_notebook_writes_stats_and_shows_band_and_class_figures(spark, splits, tmp_path):
     out = tmp_path / "nb.json"
-    result = run_notebook("02_stats", spark, widgets={
-        "splits": splits, "out": str(out), "exclude_scl": "3", "per_label": "true"})
+    result = run_notebook(
+        "02_stats",
+        spark,
+        widgets={"splits": splits, "out": str(out), "exclude_scl": "3", "per_label": "true"},
+    )
     stats = result["stats"]
     written = json.loads(out.read_text())
     assert written["mean"] == stats.mean.tolist() and written["per_label"] is not None
@@ -50,7 +56,9 @@ def test_notebook_writes_stats_and_shows_band_and_class_figures(spark, splits, t
     np.testing.assert_allclose(lines, expected)
     assert [t["name"] for t in classes["data"]] == ["train (500 rows)", "val (100 rows)"]
     assert [values(t["customdata"]).tolist() for t in classes["data"]] == [
-        stats.class_counts["train"].tolist(), stats.class_counts["val"].tolist()]
+        stats.class_counts["train"].tolist(),
+        stats.class_counts["val"].tolist(),
+    ]
 
 
 def run_cli(argv):

@@ -37,13 +37,15 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
     np.testing.assert_array_equal(stats.count, count)
     for split, parts in tables.items():
-        labels = np.concatenate([t.column("label").to_numpy() for t in
-                                 (parts if isinstance(parts, list) else [parts])])
+        labels = np.concatenate(
+            [t.column("label").to_numpy() for t in (parts if isinstance(parts, list) else [parts])]
+        )
         assert stats.class_counts[split].tolist() == np.bincount(labels, minlength=7).tolist()
     assert list(stats.class_counts) == ["train", "val", "test"]
     assert stats.metadata["rows"] == 1200
-    assert stats.metadata["images"] == sum(t.column("num_images").to_numpy().sum()
-                                           for t in tables["train"])
+    assert stats.metadata["images"] == sum(
+        t.column("num_images").to_numpy().sum() for t in tables["train"]
+    )
     written = load_stats(os.path.join(root, "stats.json"))
     np.testing.assert_array_equal(written.mean, stats.mean)
     np.testing.assert_array_equal(written.class_weights, stats.class_weights)
@@ -73,10 +75,17 @@ def test_excluded_scl_and_per_label_statistics_equal_numpy(spark, dataset, tmp_p
 
 def test_values_near_the_top_of_uint16_keep_their_tiny_spread(spark, tmp_path):
     rng = np.random.default_rng(7)
-    parts = [split_table(rng, 200, first_pixel=200 * i,
-                         series=random_series(rng, rng.integers(1, 40, 200), low=65533,
-                                              high=65536, zero_share=0))
-             for i in range(4)]
+    parts = [
+        split_table(
+            rng,
+            200,
+            first_pixel=200 * i,
+            series=random_series(
+                rng, rng.integers(1, 40, 200), low=65533, high=65536, zero_share=0
+            ),
+        )
+        for i in range(4)
+    ]
     root = write_splits(tmp_path, {"train": parts})
     stats = compute_stats(spark, root)
     mean, std, _ = numpy_band_stats(parts)
@@ -125,8 +134,11 @@ def test_band_without_valid_observation_is_named(spark, tmp_path):
     series = random_series(rng, [3, 5, 0, 2])
     series.bands[:, BANDS.index("B8A")] = 0
     root = write_splits(tmp_path, {"train": split_table(rng, 4, series=series)})
-    with pytest.raises(StatsError, match=r"split=train: band B8A has no valid observation in 4 "
-                                         r"rows \(band values with DN != 0\); nothing written"):
+    with pytest.raises(
+        StatsError,
+        match=r"split=train: band B8A has no valid observation in 4 "
+        r"rows \(band values with DN != 0\); nothing written",
+    ):
         compute_stats(spark, root)
     assert_nothing_written(root)
 
@@ -136,18 +148,23 @@ def test_a_corrupt_row_is_named_by_file_and_pixel(spark, tmp_path):
     table = split_table(rng, 50, series=random_series(rng, np.full(50, 4)))
     bands = table.column("bands").to_pylist()
     bands[17] = bands[17][:-2]  # one value short
-    table = table.set_column(table.schema.get_field_index("bands"), "bands",
-                             pa.array(bands, pa.binary()))
+    table = table.set_column(
+        table.schema.get_field_index("bands"), "bands", pa.array(bands, pa.binary())
+    )
     root = write_splits(tmp_path, {"train": table})
-    with pytest.raises(StatsError, match=r"split=train/part-00000.parquet, pixel_id 17: column "
-                                         r"'bands' holds 47 values but num_images=4 needs 48"):
+    with pytest.raises(
+        StatsError,
+        match=r"split=train/part-00000.parquet, pixel_id 17: column "
+        r"'bands' holds 47 values but num_images=4 needs 48",
+    ):
         compute_stats(spark, root)
     assert_nothing_written(root)
 
 
 def test_labels_of_another_legend_are_refused(spark, tmp_path):
-    table = split_table(np.random.default_rng(0), 30, names=("Corn", "Rice"),
-                        legend=slides_legend())
+    table = split_table(
+        np.random.default_rng(0), 30, names=("Corn", "Rice"), legend=slides_legend()
+    )
     root = write_splits(tmp_path, {"train": table})
     with pytest.raises(StatsError, match=r"the data fits legend 'slides'"):
         compute_stats(spark, root)

@@ -31,19 +31,31 @@ class BandSample:
     rows: int
 
 
-def sample_band_values(spark, train_dir: str, stats: Stats, config: StatsConfig | None = None,
-                       max_rows: int = 2000, seed: int = 0) -> BandSample:
+def sample_band_values(
+    spark,
+    train_dir: str,
+    stats: Stats,
+    config: StatsConfig | None = None,
+    max_rows: int = 2000,
+    seed: int = 0,
+) -> BandSample:
     """About `max_rows` random rows of the train split (never more), decoded on the driver."""
     config = config or StatsConfig()
     total = int(stats.metadata.get("rows", max_rows))
     fraction = min(1.0, 2.0 * max_rows / max(total, 1))
-    frame = (spark.read.parquet(spark_path(train_dir))
-             .select("num_images", "bands", "img_dates", "scl_vals")
-             .sample(fraction=fraction, seed=seed).limit(max_rows))
+    frame = (
+        spark.read.parquet(spark_path(train_dir))
+        .select("num_images", "bands", "img_dates", "scl_vals")
+        .sample(fraction=fraction, seed=seed)
+        .limit(max_rows)
+    )
     table = frame.toArrow()
     series = decode_series(table, config.codec)
-    return BandSample(values=series.bands, valid=valid_observations(series, config.exclude_scl),
-                      rows=table.num_rows)
+    return BandSample(
+        values=series.bands,
+        valid=valid_observations(series, config.exclude_scl),
+        rows=table.num_rows,
+    )
 
 
 def band_distributions(sample: BandSample, stats: Stats, bins: int = 60) -> go.Figure:
@@ -57,17 +69,27 @@ def band_distributions(sample: BandSample, stats: Stats, bins: int = 60) -> go.F
         mean, std = float(stats.mean[band]), float(stats.std[band])
         top = max(float(np.percentile(values, 99.5)) if len(values) else 0.0, mean + 1.5 * std)
         counts, edges = np.histogram(values, bins=bins, range=(0.0, top))
-        fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0],
-                             name=name, showlegend=False, marker_color="#4C78A8",
-                             hovertemplate="DN %{x:.0f}: %{y} observations<extra>" + name
-                             + "</extra>"), row=row, col=col)
+        fig.add_trace(
+            go.Bar(
+                x=(edges[:-1] + edges[1:]) / 2,
+                y=counts,
+                width=edges[1] - edges[0],
+                name=name,
+                showlegend=False,
+                marker_color="#4C78A8",
+                hovertemplate="DN %{x:.0f}: %{y} observations<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )
         fig.add_vline(x=mean, line_color="black", row=row, col=col)
         for edge in (mean - std, mean + std):
             fig.add_vline(x=edge, line_color="black", line_dash="dash", row=row, col=col)
     fig.update_layout(
         title=f"Raw DN of valid observations, {sample.rows} sampled train rows; "
-              f"lines: mean ± std of all {stats.metadata.get('rows', '?')} train rows",
-        bargap=0, height=750,
+        f"lines: mean ± std of all {stats.metadata.get('rows', '?')} train rows",
+        bargap=0,
+        height=750,
     )
     return fig
 
@@ -77,11 +99,19 @@ def class_distribution(stats: Stats) -> go.Figure:
     fig = go.Figure()
     for split, counts in stats.class_counts.items():
         share = counts / max(int(counts.sum()), 1)
-        fig.add_trace(go.Bar(x=list(stats.classes), y=share, name=f"{split} ({counts.sum()} rows)",
-                             customdata=counts,
-                             hovertemplate="%{x}: %{customdata} rows (%{y:.1%})"))
+        fig.add_trace(
+            go.Bar(
+                x=list(stats.classes),
+                y=share,
+                name=f"{split} ({counts.sum()} rows)",
+                customdata=counts,
+                hovertemplate="%{x}: %{customdata} rows (%{y:.1%})",
+            )
+        )
     fig.update_layout(
-        barmode="group", yaxis_tickformat=".0%", yaxis_title="share of rows",
+        barmode="group",
+        yaxis_tickformat=".0%",
+        yaxis_title="share of rows",
         title="Classes per split (labels from the CDL class, before the vegetation rule)",
     )
     return fig

@@ -49,14 +49,17 @@ def legend_problem(rows: list[tuple[str, int, int, int]], legend: ClassLegend) -
     table = legend.code_to_label()
     for split, code, label, n in rows:
         if not 0 <= label < legend.num_classes:
-            return (f"split={split}: {n} rows have label {label}, "
-                    f"outside 0..{legend.num_classes - 1}")
+            return (
+                f"split={split}: {n} rows have label {label}, outside 0..{legend.num_classes - 1}"
+            )
         if not 0 <= code < len(table):
             return f"split={split}: {n} rows have cdl_code {code}, not a CDL code (0..255)"
         if table[code] != label:
-            return (f"split={split}: {n} rows of cdl_code {code} have label {label} "
-                    f"({legend.classes[label]}), the legend says {table[code]} "
-                    f"({legend.classes[table[code]]})")
+            return (
+                f"split={split}: {n} rows of cdl_code {code} have label {label} "
+                f"({legend.classes[label]}), the legend says {table[code]} "
+                f"({legend.classes[table[code]]})"
+            )
     return None
 
 

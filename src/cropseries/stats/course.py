@@ -21,8 +21,9 @@ COURSE = LoaderConfig()
 MAX_DAY = 365
 
 
-def course_window_images(days: np.ndarray, rng: np.random.Generator,
-                         config: LoaderConfig = COURSE) -> np.ndarray:
+def course_window_images(
+    days: np.ndarray, rng: np.random.Generator, config: LoaderConfig = COURSE
+) -> np.ndarray:
     """Indices of the images the course's training loader kept for one series, in time order.
 
     `days` int [images]: days since the first image of the series, ascending. A start day
@@ -43,8 +44,9 @@ def course_window_images(days: np.ndarray, rng: np.random.Generator,
     return window[first_in_bucket]
 
 
-def course_method_stats(series: PixelSeries, seed: int = 0,
-                        config: LoaderConfig = COURSE) -> Moments:
+def course_method_stats(
+    series: PixelSeries, seed: int = 0, config: LoaderConfig = COURSE
+) -> Moments:
     """Band moments [1, 12] of one course-style training window per row, zeros ignored.
 
     `series` holds the train rows (decoded); one window per row is drawn with `seed`, as
@@ -52,9 +54,13 @@ def course_method_stats(series: PixelSeries, seed: int = 0,
     """
     rng = np.random.default_rng(seed)
     kept = [
-        series.offsets[row] + course_window_images(
-            series.dates[series.offsets[row]:series.offsets[row + 1]]
-            - series.dates[series.offsets[row]], rng, config)
+        series.offsets[row]
+        + course_window_images(
+            series.dates[series.offsets[row] : series.offsets[row + 1]]
+            - series.dates[series.offsets[row]],
+            rng,
+            config,
+        )
         for row in range(series.num_rows)
         if series.offsets[row + 1] > series.offsets[row]
     ]

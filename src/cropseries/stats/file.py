@@ -75,6 +75,7 @@ class Stats:
     @classmethod
     def from_dict(cls, data: dict, where: str) -> Stats:
         """Parse and check a JSON document; `StatsError` naming `where` and the key otherwise."""
+
         def need(key: str):
             if key not in data:
                 raise StatsError(f"{where}: key {key!r} is missing")
@@ -89,8 +90,9 @@ class Stats:
         for key, values, ok in (("std", std, std > 0), ("count", count, count > 0)):
             if not ok.all():
                 band = BANDS[int(np.argmin(ok))]
-                raise StatsError(f"{where}: {key!r} of band {band} is "
-                                 f"{values[int(np.argmin(ok))]}, must be > 0")
+                raise StatsError(
+                    f"{where}: {key!r} of band {band} is {values[int(np.argmin(ok))]}, must be > 0"
+                )
         classes = tuple(need("classes"))
         weights = _vector(need("class_weights"), where, "class_weights", len(classes))
         if (weights < 0).any():
@@ -105,11 +107,19 @@ class Stats:
             for key in ("count", "mean", "std")
         }
         return cls(
-            bands=bands, mean=mean, std=std, count=count, classes=classes,
-            legend=str(need("legend")), class_counts=counts, class_weights=weights,
+            bands=bands,
+            mean=mean,
+            std=std,
+            count=count,
+            classes=classes,
+            legend=str(need("legend")),
+            class_counts=counts,
+            class_weights=weights,
             label_count=None if label["count"] is None else label["count"].astype(np.int64),
-            label_mean=label["mean"], label_std=label["std"],
-            definitions=dict(data.get("definitions", {})), metadata=dict(data.get("metadata", {})),
+            label_mean=label["mean"],
+            label_std=label["std"],
+            definitions=dict(data.get("definitions", {})),
+            metadata=dict(data.get("metadata", {})),
         )
 
 
@@ -146,8 +156,9 @@ def load_stats(path: str) -> Stats:
         with fs.open_input_stream(target) as stream:
             data = json.loads(stream.read().decode())
     except FileNotFoundError:
-        raise StatsError(f"{path}: no such file; run 02_stats (python -m cropseries stats "
-                         f"--splits DIR) first") from None
+        raise StatsError(
+            f"{path}: no such file; run 02_stats (python -m cropseries stats --splits DIR) first"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise StatsError(f"{path}: not a readable JSON file: {error}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:

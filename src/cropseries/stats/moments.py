@@ -56,8 +56,9 @@ class Moments:
 
     def group(self, index: int) -> Moments:
         """One group's moments: [1, bands]."""
-        return Moments(self.count[index:index + 1], self.mean[index:index + 1],
-                       self.m2[index:index + 1])
+        return Moments(
+            self.count[index : index + 1], self.mean[index : index + 1], self.m2[index : index + 1]
+        )
 
     def variance(self) -> np.ndarray:
         """Population variance M2 / count (ddof 0), DN², float64 [groups, bands]; NaN if empty."""
@@ -69,8 +70,9 @@ class Moments:
         return np.sqrt(self.variance())
 
 
-def batch_moments(values: np.ndarray, valid: np.ndarray, groups: np.ndarray,
-                  num_groups: int) -> Moments:
+def batch_moments(
+    values: np.ndarray, valid: np.ndarray, groups: np.ndarray, num_groups: int
+) -> Moments:
     """Moments of one batch of observations.
 
     `values` [n, bands] (DN, any integer or float dtype), `valid` bool [n, bands] (which

@@ -39,8 +39,9 @@ DERIVED_COLUMNS = {"cdl_code": pa.int32(), "label": pa.int32(), "pixel_id": pa.i
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
 #: One row per partition and group, emitted by `partition_moments`.
-PARTIAL_SCHEMA = ("group int, rows long, images long, "
-                  "count array<long>, mean array<double>, m2 array<double>")
+PARTIAL_SCHEMA = (
+    "group int, rows long, images long, count array<long>, mean array<double>, m2 array<double>"
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ class SplitFiles:
     rows: int
 
 
-def compute_stats(spark, splits: str, config: StatsConfig | None = None,
-                  out: str | None = None) -> Stats:
+def compute_stats(
+    spark, splits: str, config: StatsConfig | None = None, out: str | None = None
+) -> Stats:
     """Compute the statistics of a split dataset and write them to `out` (default
     `<splits>/stats.json`); returns them.
 
@@ -77,13 +79,17 @@ def compute_stats(spark, splits: str, config: StatsConfig | None = None,
     moments, rows, images, partitions = _train_moments(spark, train, config, num_groups)
     total = moments.total()
     if rows != train.rows or rows != counts["train"].sum():
-        raise StatsError(f"{train.directory}: {rows} rows read, but the file footers say "
-                         f"{train.rows} and the label count {counts['train'].sum()}; did the "
-                         f"split change while 02_stats ran?")
+        raise StatsError(
+            f"{train.directory}: {rows} rows read, but the file footers say "
+            f"{train.rows} and the label count {counts['train'].sum()}; did the "
+            f"split change while 02_stats ran?"
+        )
     empty = np.flatnonzero(total.count[0] == 0)
     if empty.size:
-        raise StatsError(f"{train.directory}: band {BANDS[empty[0]]} has no valid observation "
-                         f"in {rows} rows ({_valid_definition(config)}); nothing written")
+        raise StatsError(
+            f"{train.directory}: band {BANDS[empty[0]]} has no valid observation "
+            f"in {rows} rows ({_valid_definition(config)}); nothing written"
+        )
     per_label = moments if config.per_label else None
     stats = Stats(
         bands=BANDS,
@@ -95,14 +101,15 @@ def compute_stats(spark, splits: str, config: StatsConfig | None = None,
         class_counts=counts,
         class_weights=class_weights(counts["train"], legend.no_crop_index),
         label_count=None if per_label is None else per_label.count,
-        label_mean=None if per_label is None else np.where(per_label.count > 0, per_label.mean,
-                                                           np.nan),
+        label_mean=None
+        if per_label is None
+        else np.where(per_label.count > 0, per_label.mean, np.nan),
         label_std=None if per_label is None else per_label.std(),
         definitions={
             "valid_observation": _valid_definition(config),
             "std": "population standard deviation (ddof 0) of the valid observations, in DN",
             "class_counts": "rows per label as 01_split derived it from the CDL class, before "
-                            "the loader's per-window vegetation rule (so the no-crop class is 0)",
+            "the loader's per-window vegetation rule (so the no-crop class is 0)",
             "class_weights": WEIGHT_FORMULA,
         },
         metadata={
@@ -143,8 +150,10 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
     inventory = {name: _split_files(fs, splits, name) for name in order}
     if inventory["train"].rows == 0:
         train = inventory["train"]
-        raise StatsError(f"{train.directory}: the train split is empty "
-                         f"({len(train.files)} Parquet files, 0 rows)")
+        raise StatsError(
+            f"{train.directory}: the train split is empty "
+            f"({len(train.files)} Parquet files, 0 rows)"
+        )
     return inventory
 
 
@@ -161,7 +170,8 @@ def _split_files(fs: pafs.FileSystem, splits: str, name: str) -> SplitFiles:
         except (OSError, pa.ArrowException) as error:
             raise StatsError(f"{path}: not a readable Parquet file ({error})") from None
         problems = schema_problems(metadata.schema.to_arrow_schema()) + _derived_problems(
-            metadata.schema.to_arrow_schema())
+            metadata.schema.to_arrow_schema()
+        )
         if problems:
             raise StatsError(f"{path}: {problems[0]} (is this the output of 01_split?)")
         rows += metadata.num_rows
@@ -184,18 +194,28 @@ def _label_rows(spark, splits: str, inventory: dict[str, SplitFiles]) -> list[tu
     return [tuple(row) for row in _run(lambda: grouped.collect(), splits)]
 
 
-def _train_moments(spark, train: SplitFiles, config: StatsConfig,
-                   num_groups: int) -> tuple[Moments, int, int, int]:
+def _train_moments(
+    spark, train: SplitFiles, config: StatsConfig, num_groups: int
+) -> tuple[Moments, int, int, int]:
     """Merged moments [num_groups, 12] of the train split, its rows, images and partitions."""
     from pyspark.sql import functions as F
 
     group = F.col("label") if num_groups > 1 else F.lit(0)
     frame = spark.read.parquet(spark_path(train.directory)).select(
-        "num_images", "bands", "img_dates", "scl_vals", group.cast("int").alias("group"),
-        "pixel_id", F.col("_metadata.file_path").alias("file_path"),
+        "num_images",
+        "bands",
+        "img_dates",
+        "scl_vals",
+        group.cast("int").alias("group"),
+        "pixel_id",
+        F.col("_metadata.file_path").alias("file_path"),
     )
-    kernel = functools.partial(partition_moments, codec=config.codec,
-                               exclude_scl=tuple(config.exclude_scl), num_groups=num_groups)
+    kernel = functools.partial(
+        partition_moments,
+        codec=config.codec,
+        exclude_scl=tuple(config.exclude_scl),
+        num_groups=num_groups,
+    )
     partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
     merged = Moments.empty(num_groups, NUM_BANDS)
     for row in partials.to_pylist():
@@ -209,8 +229,9 @@ def _train_moments(spark, train: SplitFiles, config: StatsConfig,
     return merged, rows, images, partials.num_rows // num_groups
 
 
-def partition_moments(batches: Iterator[pa.RecordBatch], *, codec: str,
-                      exclude_scl: tuple[int, ...], num_groups: int) -> Iterator[pa.RecordBatch]:
+def partition_moments(
+    batches: Iterator[pa.RecordBatch], *, codec: str, exclude_scl: tuple[int, ...], num_groups: int
+) -> Iterator[pa.RecordBatch]:
     """`mapInArrow` body: one partition's batches in, one partial row per group out.
 
     Input columns: num_images, bands, img_dates, scl_vals, group (int in [0, num_groups)),
