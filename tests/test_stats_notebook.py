@@ -1,6 +1,5 @@
 """The 02_stats notebook and the `stats` command, run end to end on a small split dataset."""
 
-import argparse
 import base64
 import json
 import os
@@ -10,8 +9,8 @@ import pytest
 from conftest import run_notebook
 from splitdata import split_table, write_splits
 
+from cropseries.cli import main
 from cropseries.layout import BAND_NAMES, BANDS
-from cropseries.stats import cli
 
 pytestmark = pytest.mark.spark
 
@@ -61,17 +60,11 @@ def test_notebook_writes_stats_and_shows_band_and_class_figures(spark, splits, t
     ]
 
 
-def run_cli(argv):
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    return cli.run(parser.parse_args(argv))
-
-
 def test_command_writes_beside_the_splits_and_reports_bad_input(spark, splits, tmp_path, capsys):
-    assert run_cli(["--splits", splits, "--exclude-scl", "3,10", "--per-label"]) == 0
+    assert main(["stats", "--splits", splits, "--exclude-scl", "3,10", "--per-label"]) == 0
     assert "wrote " + os.path.join(splits, "stats.json") in capsys.readouterr().out
     with open(os.path.join(splits, "stats.json")) as f:
         written = json.load(f)
     assert written["metadata"]["config"]["exclude_scl"] == [3, 10]
-    assert run_cli(["--splits", str(tmp_path / "missing")]) == 2
+    assert main(["stats", "--splits", str(tmp_path / "missing")]) == 2
     assert "missing: no such directory" in capsys.readouterr().err
