@@ -77,19 +77,28 @@ def batch_moments(
 
     `values` [n, bands] (DN, any integer or float dtype), `valid` bool [n, bands] (which
     values count), `groups` int [n] in [0, num_groups) (the group of each observation).
-    Two passes in float64 (mean, then squared deviations from it), so M2 carries no
-    cancellation error whatever the offset of the values; the per-group sums are matrix
-    products with a one-hot [n, groups] matrix.
+    Two passes in float64 per group (mean, then squared deviations from it), so M2 carries
+    no cancellation error whatever the offset of the values.
     """
     groups = np.asarray(groups, np.int64)
-    one_hot = np.zeros((len(groups), num_groups))
-    one_hot[np.arange(len(groups)), groups] = 1.0
-    x = np.where(valid, values, 0).astype(np.float64)
-    count = one_hot.T @ valid.astype(np.float64)
-    mean = np.divide(one_hot.T @ x, count, out=np.zeros_like(count), where=count > 0)
-    deviation = np.where(valid, x - mean[groups], 0.0)
-    m2 = one_hot.T @ (deviation * deviation)
-    return Moments(count.astype(np.int64), mean, m2)
+    moments = Moments.empty(num_groups, values.shape[1])
+    present = np.unique(groups)
+    for group in present:
+        rows = slice(None) if len(present) == 1 else groups == group
+        count, mean, m2 = _two_pass(values[rows], valid[rows])
+        moments.count[group], moments.mean[group], moments.m2[group] = count, mean, m2
+    return moments
+
+
+def _two_pass(values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Count, mean and M2 per column of the valid values of one group."""
+    x = values.astype(np.float64)
+    count = np.count_nonzero(valid, axis=0)
+    x *= valid
+    mean = x.sum(axis=0) / np.maximum(count, 1)
+    x -= mean
+    x *= valid
+    return count, mean, np.einsum("ij,ij->j", x, x)
 
 
 def valid_observations(series: PixelSeries, exclude_scl: Iterable[int] = ()) -> np.ndarray:
