@@ -105,13 +105,7 @@ def compute_stats(
         if per_label is None
         else np.where(per_label.count > 0, per_label.mean, np.nan),
         label_std=None if per_label is None else per_label.std(),
-        definitions={
-            "valid_observation": _valid_definition(config),
-            "std": "population standard deviation (ddof 0) of the valid observations, in DN",
-            "class_counts": "rows per label as 01_split derived it from the CDL class, before "
-            "the loader's per-window vegetation rule (so the no-crop class is 0)",
-            "class_weights": WEIGHT_FORMULA,
-        },
+        definitions=_definitions(config),
         metadata={
             "input": str(splits),
             "train": train.directory,
@@ -189,8 +183,11 @@ def _derived_problems(schema: pa.Schema) -> list[str]:
 def _label_rows(spark, splits: str, inventory: dict[str, SplitFiles]) -> list[tuple]:
     """(split, cdl_code, label, rows) for every combination present: a Spark group-by."""
     directories = [spark_path(s.directory) for s in inventory.values() if s.files]
+    from pyspark.sql import functions as F
+
     frame = spark.read.option("basePath", spark_path(splits)).parquet(*directories)
-    grouped = frame.groupBy("split", "cdl_code", "label").count()
+    split = F.col("split").cast("string").alias("split")  # a name like 2021 is inferred as int
+    grouped = frame.groupBy(split, "cdl_code", "label").count()
     return [tuple(row) for row in _run(lambda: grouped.collect(), splits)]
 
 
@@ -290,6 +287,17 @@ def _run(action, where: str):
             raise StatsError(worker.group(1).strip()) from None
         first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
         raise StatsError(f"{where}: Spark could not read the split dataset: {first}") from error
+
+
+def _definitions(config: StatsConfig) -> dict[str, str]:
+    """What the numbers in stats.json mean, in words (written into the file)."""
+    return {
+        "valid_observation": _valid_definition(config),
+        "std": "population standard deviation (ddof 0) of the valid observations, in DN",
+        "class_counts": "rows per label as 01_split derived it from the CDL class, before "
+        "the loader's per-window vegetation rule (so the no-crop class is 0)",
+        "class_weights": WEIGHT_FORMULA,
+    }
 
 
 def _valid_definition(config: StatsConfig) -> str:
