@@ -86,8 +86,8 @@ def band_distributions(sample: BandSample, stats: Stats, bins: int = 60) -> go.F
         for edge in (mean - std, mean + std):
             fig.add_vline(x=edge, line_color="black", line_dash="dash", row=row, col=col)
     fig.update_layout(
-        title=f"Raw DN of valid observations, {sample.rows} sampled train rows; "
-        f"lines: mean ± std of all {stats.metadata.get('rows', '?')} train rows",
+        title=f"Raw DN of valid observations in {sample.rows} sampled train rows (up to the "
+        f"99.5th percentile); lines: mean ± std of all {stats.metadata.get('rows', '?')} rows",
         bargap=0,
         height=750,
     )
