@@ -10,7 +10,9 @@ from conftest import run_notebook
 from splitdata import split_table, write_splits
 
 from cropseries.cli import main
+from cropseries.figures.stats import sample_band_values
 from cropseries.layout import BAND_NAMES, BANDS
+from cropseries.stats import compute_stats
 
 pytestmark = pytest.mark.spark
 
@@ -68,3 +70,11 @@ def test_command_writes_beside_the_splits_and_reports_bad_input(spark, splits, t
     assert written["metadata"]["config"]["exclude_scl"] == [3, 10]
     assert main(["stats", "--splits", str(tmp_path / "missing")]) == 2
     assert "missing: no such directory" in capsys.readouterr().err
+
+
+def test_band_sample_never_exceeds_its_row_bound(spark, splits):
+    stats = compute_stats(spark, splits, out=os.path.join(splits, "sample-test.json"))
+    sample = sample_band_values(spark, stats.metadata["train"], stats, max_rows=50)
+    assert 0 < sample.rows <= 50
+    assert sample.values.shape == sample.valid.shape and sample.values.shape[1] == 12
+    assert sample.values[sample.valid].min() > 0
