@@ -24,14 +24,16 @@ WAVELENGTH_M = (2500.0, 12000.0)
 #: Where a cloud's shadow falls relative to it (metres east, north).
 SHADOW_SHIFT_M = (-450.0, 350.0)
 #: Width of the hazy fringe around clouds (in cloud-pattern units) and its peak haze.
-FRINGE, FRINGE_HAZE = 0.08, 0.25
+FRINGE, FRINGE_HAZE = 0.12, 0.9
+#: Haze above which Sen2Cor calls a pixel cloud (SCL 8), so Part 1 dropped it.
+DROP_HAZE = 0.55
 #: Haze above which Sen2Cor flags thin cirrus (fraction of a thick cloud's reflectance).
-CIRRUS_HAZE = 0.05
+CIRRUS_HAZE = 0.08
 
 
 def overcast_chance(doy: np.ndarray) -> np.ndarray:
-    """Chance that a date is too cloudy to keep: about 37 % in January, 17 % in July."""
-    return 0.27 + 0.10 * np.cos(2 * np.pi * (doy - 20) / 365.25)
+    """Chance that a date is too cloudy to keep: about 42 % in January, 8 % in July."""
+    return 0.25 + 0.17 * np.cos(2 * np.pi * (doy - 15) / 365.25)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Scenes:
     tile: np.ndarray
     token: np.ndarray
     aerosol: np.ndarray
+    gain: np.ndarray
     cloud: np.ndarray
     cirrus: np.ndarray
     wetness: np.ndarray
@@ -64,11 +67,11 @@ def year_days(year: int) -> tuple[int, int]:
 
 def _wetness(rng: np.random.Generator, days: int) -> np.ndarray:
     """Daily soil wetness [days] in [0, 1]: rain now and then, drying over about a week."""
-    rain = np.where(rng.random(days) < 0.22, rng.uniform(0.3, 1.0, days), 0.0)
+    rain = np.where(rng.random(days) < 0.15, rng.uniform(0.3, 1.0, days), 0.0)
     wet = np.empty(days)
     level = rng.uniform(0, 1)
     for d in range(days):  # 365 steps per box and year, not per pixel
-        level = max(level * 0.8, rain[d])
+        level = max(level * 0.7, rain[d])
         wet[d] = level
     return wet
 
@@ -83,8 +86,8 @@ def scenes(box: Box, box_index: int, year: int, rng: np.random.Generator) -> Sce
     kept = rng.random(len(days)) >= overcast_chance(doy)
     days = days[kept]
     dates = len(days)
-    cloud = np.where(rng.random(dates) < 0.5, 0.0, rng.uniform(0.02, 0.5, dates))
-    cirrus = np.where(rng.random(dates) < 0.08, rng.uniform(0.02, 0.1, dates), 0.0)
+    cloud = np.where(rng.random(dates) < 0.6, 0.0, rng.uniform(0.02, 0.4, dates))
+    cirrus = np.where(rng.random(dates) < 0.1, rng.uniform(0.02, 0.12, dates), 0.0)
     wetness = _wetness(rng, last - first + 1)[days - first]
     length = rng.uniform(*WAVELENGTH_M, (dates, WAVES))
     angle = rng.uniform(0, 2 * np.pi, (dates, WAVES))
@@ -100,8 +103,10 @@ def scenes(box: Box, box_index: int, year: int, rng: np.random.Generator) -> Sce
     names = np.array([t.tile for t in box.tiles])
     token = np.char.add(np.char.add(names[tile], "_"), sequence.astype(str))
     aerosol = base_aerosol[date] * rng.uniform(0.85, 1.15, len(date))
+    gain = rng.normal(1.0, 0.07, dates)[date] * rng.normal(1.0, 0.01, len(date))
     return Scenes(day=days[date].astype(np.int32), date=date, tile=tile, token=token,
-                  aerosol=aerosol, cloud=cloud, cirrus=cirrus, wetness=wetness, waves=waves)
+                  aerosol=aerosol, gain=gain, cloud=cloud, cirrus=cirrus, wetness=wetness,
+                  waves=waves)
 
 
 def covered(box: Box, scenes: Scenes, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
@@ -139,12 +144,13 @@ def sky(scenes: Scenes, x: np.ndarray, y: np.ndarray) -> Sky:
     x, y = x.astype(np.float32), y.astype(np.float32)
     cloud = scenes.cloud.astype(np.float32)
     here = _pattern(scenes.waves, x, y)
-    cloudy = here < cloud
     fringe = np.clip(1 - (here - cloud) / FRINGE, 0, 1) * (cloud > 0)
-    haze = np.where(cloudy, 0, fringe * FRINGE_HAZE)
+    haze = fringe * FRINGE_HAZE
     swapped = scenes.waves[:, :, [1, 0, 2]] * np.array([1.0, 1.0, -1.0])
     veil = _pattern(swapped, x, y)  # a second pattern, independent of the clouds
     haze = haze + scenes.cirrus.astype(np.float32) * veil * 2
     shadow_x, shadow_y = SHADOW_SHIFT_M
     shaded = _pattern(scenes.waves, x - shadow_x, y - shadow_y) < cloud
-    return Sky(cloudy=cloudy, haze=haze.astype(np.float32), shadow=shaded & ~cloudy & (haze < 0.02))
+    cloudy = (here < cloud) | (haze > DROP_HAZE)
+    haze = np.where(cloudy, 0, haze)
+    return Sky(cloudy=cloudy, haze=haze.astype(np.float32), shadow=shaded & ~cloudy & (haze < 0.1))

@@ -90,7 +90,7 @@ def box_pixels(seed: int, index: int, count: int) -> BoxPixels:
     rng = np.random.default_rng([seed, index])
     fields = geometry.field_map(rng)
     plan = landcover.field_plan(rng, fields.num_fields)
-    field_soil = np.clip(rng.normal(1.0, 0.18, fields.num_fields + 1), 0.55, 1.5)
+    field_soil = np.clip(rng.normal(0.95, 0.32, fields.num_fields + 1), 0.4, 1.8)
     col, row = geometry.sample_grid(rng, count)
     x, y = geometry.pixel_centres(box, col, row)
     lon, lat = geometry.albers_inverse(x, y)
@@ -139,7 +139,7 @@ def chunk_table(
                                   scenes.wetness[date].astype(np.float32))
     haze, shadow = sky.haze[pixel, date], sky.shadow[pixel, date]
     observed = spectra.observe(rng, reflectance, scenes.aerosol[image].astype(np.float32),
-                               haze, shadow)
+                               scenes.gain[image].astype(np.float32), haze, shadow)
     scl = spectra.scene_classification(rng, observed, shadow, haze > acquisitions.CIRRUS_HAZE)
 
     offsets = np.zeros(len(unit) + 1, np.int64)

@@ -22,45 +22,53 @@ PARAMS: dict[str, tuple[str, float]] = {
     "up2": ("d", 999), "up2_rate": ("r", 7), "peak2": ("f", 0), "down2": ("d", 999),
     "down2_rate": ("r", 7), "harvest2": ("d", 999), "residue2": ("f", 0.2),
     "winter_green": ("f", 0.03), "winter_brown": ("f", 0.25),
-    "fall_up": ("d", 999), "fall_green": ("f", 0),
+    "fall_up": ("d", 999), "fall_green": ("f", 0), "frost": ("d", 999),
     "flood_start": ("d", 999), "flood_end": ("d", -999), "flood": ("f", 0),
     "winter_flood_end": ("d", -999), "winter_flood": ("f", 0),
-    "impervious": ("f", 0), "canopy": ("f", 1.0), "lint": ("f", 0),
+    "impervious": ("f", 0), "canopy": ("c", 1.0), "lint": ("f", 0), "burn": ("f", 0),
 }
 NAMES = tuple(PARAMS)
 #: Default spread (between fields, between pixels of a field) by parameter kind.
-SPREAD = {"d": (6.0, 1.5), "r": (1.0, 0.3), "f": (0.05, 0.03)}
+SPREAD = {"d": (6.0, 1.5), "r": (1.0, 0.3), "f": (0.05, 0.03), "c": (0.12, 0.06)}
 #: Parameters drawn as "flooded or not" per field: the calendar gives the chance, the
 #: value when flooded is fixed here.
-BERNOULLI = {"winter_flood": 0.85}
+BERNOULLI = {"winter_flood": 0.85, "burn": 1.0}
 #: Day parameters moved by the year's weather (a wet spring delays planting and harvest).
-WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end")
+WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end",
+                   "fall_up")
 
+#: Winter annual weeds in crop fields until the spring burndown before planting.
+_WINTER_WEEDS = {"winter_green": (0.1, 0.08, 0.04)}
 _WHEAT = {"winter_green": 0.35, "winter_brown": 0.15, "up": 68, "up_rate": 9, "peak": 0.88,
-          "down": 128, "down_rate": 6, "harvest": 156, "residue": 0.45}
+          "down": 128, "down_rate": 6, "harvest": 156, "residue": 0.45, "burn": 0.25}
 
 #: Calendars: a value is a mean (default spread) or (mean, field spread, pixel spread).
 CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # Corn: planted late March to mid April, tassels in June, dries down in the field in
     # August, harvested late August to mid September; heavy stalk residue.
-    "Corn": {"up": (128, 7, 1.5), "up_rate": 8, "peak": (0.9, 0.05, 0.04), "down": 212,
-             "down_rate": 8, "harvest": 243, "residue": 0.45, "winter_brown": 0.3},
+    "Corn": {**_WINTER_WEEDS, "up": (122, 7, 1.5), "up_rate": 8, "peak": (0.93, 0.04, 0.03),
+             "down": 215, "down_rate": 8, "harvest": 240, "residue": 0.45, "winter_brown": 0.3,
+             "fall_up": 265, "fall_green": (0.35, 0.12, 0.05), "frost": 330},
     # Soybeans (early production system): planted mid April to May, peak in late July,
     # leaves drop in September, harvested late September to October.
-    "Soybeans": {"up": (155, 9, 1.5), "up_rate": 7, "peak": (0.93, 0.04, 0.03), "down": 255,
-                 "down_rate": 6, "harvest": 278, "residue": 0.15},
+    "Soybeans": {**_WINTER_WEEDS, "up": (148, 9, 1.5), "up_rate": 7, "peak": (0.95, 0.03, 0.02),
+                 "down": 260, "down_rate": 6, "harvest": 282, "residue": 0.15, "fall_up": 300,
+                 "fall_green": (0.15, 0.08, 0.04), "frost": 330},
     # Rice: drill-seeded in April, permanent flood at the 4-5 leaf stage (mid May) while the
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
-    "Rice": {"up": (166, 7, 1.5), "up_rate": 7, "peak": (0.92, 0.04, 0.03), "down": 240,
-             "down_rate": 6, "harvest": 258, "residue": 0.5, "flood_start": 138,
-             "flood_end": 230, "flood": (0.9, 0.05, 0.03), "winter_flood": 0.35,
+    "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.35, 0.12, 0.05), "frost": 328,
+             "up": (160, 7, 1.5), "up_rate": 7, "peak": (0.94, 0.03, 0.02), "down": 245,
+             "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 138,
+             "flood_end": 230, "flood": (0.9, 0.05, 0.03), "winter_flood": 0.35, "burn": 0.2,
              "winter_flood_end": 50},
     # Cotton: planted late April to mid May, slow canopy closure, defoliated mid September
     # (white open bolls), picked late September to October.
-    "Cotton": {"up": (176, 7, 1.5), "up_rate": 9, "peak": (0.82, 0.06, 0.04), "down": 252,
-               "down_rate": 4, "harvest": 282, "residue": 0.2, "lint": (0.35, 0.08, 0.03)},
-    "Peanuts": {"up": (168, 6, 1.5), "up_rate": 8, "peak": (0.88, 0.05, 0.03), "down": 258,
+    "Cotton": {**_WINTER_WEEDS, "fall_up": 305, "fall_green": (0.12, 0.06, 0.03), "frost": 330,
+               "up": (170, 7, 1.5), "up_rate": 9, "peak": (0.88, 0.05, 0.03), "down": 258,
+               "down_rate": 4, "harvest": 285, "residue": 0.2, "lint": (0.35, 0.08, 0.03)},
+    "Peanuts": {**_WINTER_WEEDS, "fall_up": 295, "fall_green": (0.15, 0.08, 0.04), "frost": 330,
+                "up": (168, 6, 1.5), "up_rate": 8, "peak": (0.88, 0.05, 0.03), "down": 258,
                 "down_rate": 6, "harvest": 272, "residue": 0.15},
     # Winter wheat: tillered and green through winter, heads in April, harvested early
     # June; weeds follow, and the next crop is seeded in the fall.
@@ -71,8 +79,8 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
                                  "peak2": (0.88, 0.05, 0.03), "down2": 283, "down2_rate": 6,
                                  "harvest2": 305, "residue2": 0.15},
     # Idle fields: weeds green up in spring, patchy, brown by late fall; never harvested.
-    "Fallow/Idle Cropland": {"winter_brown": 0.35, "winter_green": 0.08, "up": (140, 12, 3),
-                             "up_rate": 12, "peak": (0.55, 0.15, 0.06), "down": 275,
+    "Fallow/Idle Cropland": {"winter_brown": 0.35, "winter_green": 0.08, "up": (125, 12, 3),
+                             "up_rate": 12, "peak": (0.65, 0.15, 0.06), "down": 285,
                              "down_rate": 14},
     # Hay: greens up in March, first cutting late May, regrowth, dormant in winter.
     "Other Hay/Non Alfalfa": {"winter_brown": 0.5, "winter_green": 0.25, "up": 85,
@@ -116,7 +124,7 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 mean[c, p], field_sd[c, p], pixel_sd[c, p] = spec
             else:
                 mean[c, p] = spec
-                if param in calendar and param not in BERNOULLI:
+                if (param in calendar or kind == "c") and param not in BERNOULLI:
                     field_sd[c, p], pixel_sd[c, p] = SPREAD[kind]
     return mean, field_sd, pixel_sd
 
@@ -124,6 +132,7 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 MEAN, FIELD_SD, PIXEL_SD = _tables()
 _FRACTIONS = np.array([PARAMS[p][0] == "f" for p in NAMES])
 _RATES = np.array([PARAMS[p][0] == "r" for p in NAMES])
+_SCALES = np.array([PARAMS[p][0] == "c" for p in NAMES])
 _SHIFTED = np.isin(NAMES, WEATHER_SHIFTED)
 
 
@@ -158,6 +167,7 @@ def pixel_parameters(
         (len(pixel_field), len(NAMES)))
     values[:, _FRACTIONS] = np.clip(values[:, _FRACTIONS], 0.0, 1.0)
     values[:, _RATES] = np.maximum(values[:, _RATES], 1.0)
+    values[:, _SCALES] = np.clip(values[:, _SCALES], 0.5, 1.5)
     return values.astype(np.float32)
 
 
@@ -166,11 +176,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 #: The surface materials of `cover`, in column order.
-MATERIALS = ("green", "brown", "lint", "water", "soil", "impervious")
+MATERIALS = ("green", "brown", "lint", "char", "water", "soil", "impervious")
 
 
 def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
-    """Fractions of each material in `MATERIALS`: float32 [n, 6], rows summing to 1.
+    """Fractions of each material in `MATERIALS`: float32 [n, 7], rows summing to 1.
 
     `params` [n, len(NAMES)] are the calendar parameters of each observation's pixel,
     `doy` [n] its day of year (1 = January 1st).
@@ -184,16 +194,17 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
         cut = _sigmoid((t - harvest) / 2.0)
         green = peak * on * (1 - off)
         standing = peak * on * off * (1 - cut)
-        return on, green, standing, residue * cut
+        return on, green, standing, residue * cut, cut
 
-    on1, green1, standing1, residue1 = season(
+    on1, green1, standing1, residue1, cut1 = season(
         p["up"], p["up_rate"], p["peak"], p["down"], p["down_rate"], p["harvest"], p["residue"])
-    on2, green2, standing2, residue2 = season(
+    on2, green2, standing2, residue2, _ = season(
         p["up2"], p["up2_rate"], p["peak2"], p["down2"], p["down2_rate"], p["harvest2"],
         p["residue2"])
     before = 1 - on1
     green = green1 + green2 + p["winter_green"] * before
-    green += p["fall_green"] * _sigmoid((t - p["fall_up"]) / 8.0)
+    green += p["fall_green"] * _sigmoid((t - p["fall_up"]) / 8.0) * (
+        1 - _sigmoid((t - p["frost"]) / 6.0))
     green = np.clip(green, 0, 1)
     standing = np.minimum(standing1 + standing2, 1 - green)
     ground = 1 - green - standing
@@ -204,7 +215,11 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
     litter = np.clip(residue1 * (1 - on2) + residue2 + p["winter_brown"] * before, 0, 1)
     residue = (ground - water) * litter
     soil = ground - water - residue
+    # Burned stubble: charred within two weeks of harvest, washed out over about two months.
+    since = t - p["harvest"]
+    char = residue * p["burn"] * cut1 * _sigmoid((since - 12) / 2.0) * np.exp(
+        -np.clip(since - 12, 0, None) / 60.0)
     lint = standing * p["lint"]
-    natural = np.stack([green, standing - lint + residue, lint, water, soil], axis=1)
+    natural = np.stack([green, standing - lint + residue - char, lint, char, water, soil], axis=1)
     imp = p["impervious"][:, None]
     return np.concatenate([natural * (1 - imp), imp], axis=1).astype(np.float32)
