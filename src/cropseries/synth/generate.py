@@ -101,12 +101,19 @@ def box_pixels(seed: int, index: int, count: int) -> BoxPixels:
 
 
 def _tiles_strings(tokens: np.ndarray, offsets: np.ndarray) -> list[str]:
-    """Comma-joined tokens per row; `tokens` [images] are same-length strings."""
+    """Comma-joined `tokens` [images] (str) for each row; row i owns offsets[i]:offsets[i+1]."""
     counts = np.diff(offsets)
-    width = tokens.dtype.itemsize // 4 if tokens.dtype.kind == "U" else tokens.dtype.itemsize
-    raw = np.frombuffer(tokens.astype(f"S{width}").tobytes(), np.uint8).reshape(-1, width)
-    joined = np.concatenate([raw, np.full((len(raw), 1), ord(","), np.uint8)], axis=1).ravel()
-    ends = np.cumsum(counts * (width + 1))
+    if not len(tokens):
+        return [""] * len(counts)
+    names, which = np.unique(tokens, return_inverse=True)
+    encoded = [n.encode() + b"," for n in names.tolist()]
+    width = max(len(e) for e in encoded)
+    table = np.zeros((len(names), width), np.uint8)
+    for k, e in enumerate(encoded):
+        table[k, : len(e)] = np.frombuffer(e, np.uint8)
+    sizes = np.array([len(e) for e in encoded])[which]  # bytes per image, comma included
+    joined = table[which][np.arange(width) < sizes[:, None]]
+    ends = np.concatenate([[0], np.cumsum(sizes)])[offsets[1:]]  # byte end of each row
     keep = np.ones(len(joined), bool)
     keep[ends[counts > 0] - 1] = False  # the comma after each row's last token
     byte_offsets = np.concatenate([[0], ends - np.cumsum(counts > 0)]).astype(np.int32)

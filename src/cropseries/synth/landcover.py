@@ -42,7 +42,7 @@ PROGRAMS: tuple[Program, ...] = (
     Program("pasture", 0.01, ("Grass/Pasture",), cropland=False),
     Program("bottomland forest", 0.025, ("Woody Wetlands",), cropland=False),
     Program("ponds", 0.012, ("Open Water",), cropland=False),
-    Program("town", 0.006, ("Developed/Low Intensity",), cropland=False),
+    Program("town", 0.008, ("Developed/Low Intensity",), cropland=False),
     Program("farmstead", 0.012, ("Developed/Open Space",), cropland=False),
     Program("unmapped", 0.015, ("Background",), cropland=False),
 )

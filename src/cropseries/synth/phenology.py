@@ -21,7 +21,7 @@ PARAMS: dict[str, tuple[str, float]] = {
     "down_rate": ("r", 7), "harvest": ("d", 999), "residue": ("f", 0.2),
     "up2": ("d", 999), "up2_rate": ("r", 7), "peak2": ("f", 0), "down2": ("d", 999),
     "down2_rate": ("r", 7), "harvest2": ("d", 999), "residue2": ("f", 0.2),
-    "winter_green": ("f", 0.03), "winter_brown": ("f", 0.25),
+    "winter_green": ("f", 0.03), "burndown": ("d", 999), "winter_brown": ("f", 0.25),
     "fall_up": ("d", 999), "fall_green": ("f", 0), "frost": ("d", 999),
     "flood_start": ("d", 999), "flood_end": ("d", -999), "flood": ("f", 0),
     "winter_flood_end": ("d", -999), "winter_flood": ("f", 0),
@@ -35,10 +35,10 @@ SPREAD = {"d": (6.0, 1.5), "r": (1.0, 0.3), "f": (0.05, 0.03), "c": (0.12, 0.06)
 BERNOULLI = {"winter_flood": 0.85, "burn": 1.0}
 #: Day parameters moved by the year's weather (a wet spring delays planting and harvest).
 WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end",
-                   "fall_up")
+                   "fall_up", "burndown")
 
-#: Winter annual weeds in crop fields until the spring burndown before planting.
-_WINTER_WEEDS = {"winter_green": (0.1, 0.08, 0.04)}
+#: Winter annual weeds in crop fields, killed by the herbicide burndown before planting.
+_WINTER_WEEDS = {"winter_green": (0.1, 0.08, 0.04), "burndown": (95, 8, 0)}
 _WHEAT = {"winter_green": 0.35, "winter_brown": 0.15, "up": 68, "up_rate": 9, "peak": 0.88,
           "down": 128, "down_rate": 6, "harvest": 156, "residue": 0.45, "burn": 0.25}
 
@@ -46,8 +46,9 @@ _WHEAT = {"winter_green": 0.35, "winter_brown": 0.15, "up": 68, "up_rate": 9, "p
 CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # Corn: planted late March to mid April, tassels in June, dries down in the field in
     # August, harvested late August to mid September; heavy stalk residue.
-    "Corn": {**_WINTER_WEEDS, "up": (122, 7, 1.5), "up_rate": 8, "peak": (0.93, 0.04, 0.03),
-             "down": 215, "down_rate": 8, "harvest": 240, "residue": 0.45, "winter_brown": 0.3,
+    "Corn": {**_WINTER_WEEDS, "burndown": (78, 6, 0), "up": (122, 7, 1.5), "up_rate": 8,
+             "peak": (0.93, 0.04, 0.03), "down": 215, "down_rate": 8, "harvest": 240,
+             "residue": 0.45, "winter_brown": 0.3,
              "fall_up": 265, "fall_green": (0.35, 0.12, 0.05), "frost": 330},
     # Soybeans (early production system): planted mid April to May, peak in late July,
     # leaves drop in September, harvested late September to October.
@@ -58,8 +59,8 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
     "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.35, 0.12, 0.05), "frost": 328,
-             "up": (160, 7, 1.5), "up_rate": 7, "peak": (0.94, 0.03, 0.02), "down": 245,
-             "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 138,
+             "up": (168, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
+             "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 135,
              "flood_end": 230, "flood": (0.9, 0.05, 0.03), "winter_flood": 0.35, "burn": 0.2,
              "winter_flood_end": 50},
     # Cotton: planted late April to mid May, slow canopy closure, defoliated mid September
@@ -202,7 +203,8 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
         p["up2"], p["up2_rate"], p["peak2"], p["down2"], p["down2_rate"], p["harvest2"],
         p["residue2"])
     before = 1 - on1
-    green = green1 + green2 + p["winter_green"] * before
+    green = green1 + green2 + p["winter_green"] * before * (
+        1 - _sigmoid((t - p["burndown"]) / 4.0))
     green += p["fall_green"] * _sigmoid((t - p["fall_up"]) / 8.0) * (
         1 - _sigmoid((t - p["frost"]) / 6.0))
     green = np.clip(green, 0, 1)

@@ -86,8 +86,9 @@ def scene_classification(
 ) -> np.ndarray:
     """SCL uint8 [n] of observed reflectance [n, 12], only values Part 1 stored.
 
-    Shadow gives 3, thin cirrus 10; otherwise water-like spectra give 6, green ones 4, very
-    dark ones 2, the rest 5. About 2 % are misclassified to a neighbouring class, as
+    Shadow gives 3, thin cirrus 10; otherwise water-like spectra (dark in the NIR and SWIR,
+    including flooded fields under a sparse canopy) give 6, green ones 4, very dark ones 2,
+    the rest 5. About 2 % are misclassified to a neighbouring class, as
     Sen2Cor does.
     """
     red, green, nir, swir = (reflectance[:, b] for b in (_B04, _B03, _B08, _B11))
@@ -96,7 +97,7 @@ def scene_classification(
     scl = np.full(len(reflectance), 5, np.uint8)
     scl[ndvi > 0.4] = 4
     scl[(nir < 0.12) & (swir < 0.14) & (ndvi <= 0.4)] = 2
-    scl[(ndwi > 0.05) & (nir < 0.12)] = 6
+    scl[((ndwi > 0.05) & (nir < 0.12)) | ((swir < 0.06) & (nir < 0.15) & (ndvi < 0.35))] = 6
     wrong = rng.random(len(scl)) < 0.02
     confused = np.array([0, 0, 6, 3, 5, 4, 2, 0, 0, 0, 10, 0], np.uint8)
     scl = np.where(wrong, confused[scl], scl)
