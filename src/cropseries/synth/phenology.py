@@ -49,7 +49,7 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     "Corn": {**_WINTER_WEEDS, "burndown": (78, 6, 0), "up": (122, 7, 1.5), "up_rate": 8,
              "peak": (0.93, 0.04, 0.03), "down": 215, "down_rate": 8, "harvest": 240,
              "residue": 0.45, "winter_brown": 0.3,
-             "fall_up": 265, "fall_green": (0.35, 0.12, 0.05), "frost": 330},
+             "fall_up": 265, "fall_green": (0.25, 0.12, 0.05), "frost": 330},
     # Soybeans (early production system): planted mid April to May, peak in late July,
     # leaves drop in September, harvested late September to October.
     "Soybeans": {**_WINTER_WEEDS, "up": (148, 9, 1.5), "up_rate": 7, "peak": (0.95, 0.03, 0.02),
@@ -58,7 +58,7 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # Rice: drill-seeded in April, permanent flood at the 4-5 leaf stage (mid May) while the
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
-    "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.35, 0.12, 0.05), "frost": 328,
+    "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.25, 0.12, 0.05), "frost": 328,
              "up": (168, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
              "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 135,
              "flood_end": 230, "flood": (0.9, 0.05, 0.03), "winter_flood": 0.35, "burn": 0.2,
