@@ -32,8 +32,8 @@ CIRRUS_HAZE = 0.08
 
 
 def overcast_chance(doy: np.ndarray) -> np.ndarray:
-    """Chance that a date is too cloudy to keep: about 42 % in January, 8 % in July."""
-    return 0.25 + 0.17 * np.cos(2 * np.pi * (doy - 15) / 365.25)
+    """Chance that a date is too cloudy to keep: about 44 % in January, 10 % in July."""
+    return 0.27 + 0.17 * np.cos(2 * np.pi * (doy - 15) / 365.25)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def scenes(box: Box, box_index: int, year: int, rng: np.random.Generator) -> Sce
     kept = rng.random(len(days)) >= overcast_chance(doy)
     days = days[kept]
     dates = len(days)
-    cloud = np.where(rng.random(dates) < 0.6, 0.0, rng.uniform(0.02, 0.4, dates))
+    cloud = np.where(rng.random(dates) < 0.65, 0.0, rng.uniform(0.02, 0.35, dates))
     cirrus = np.where(rng.random(dates) < 0.1, rng.uniform(0.02, 0.12, dates), 0.0)
     wetness = _wetness(rng, last - first + 1)[days - first]
     length = rng.uniform(*WAVELENGTH_M, (dates, WAVES))

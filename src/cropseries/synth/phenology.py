@@ -59,9 +59,9 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
     "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.25, 0.12, 0.05), "frost": 328,
-             "up": (168, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
+             "up": (170, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
              "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 135,
-             "flood_end": 230, "flood": (0.9, 0.05, 0.03), "winter_flood": 0.35, "burn": 0.2,
+             "flood_end": 230, "flood": (0.95, 0.03, 0.02), "winter_flood": 0.35, "burn": 0.2,
              "winter_flood_end": 50},
     # Cotton: planted late April to mid May, slow canopy closure, defoliated mid September
     # (white open bolls), picked late September to October.

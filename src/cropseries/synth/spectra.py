@@ -97,7 +97,7 @@ def scene_classification(
     scl = np.full(len(reflectance), 5, np.uint8)
     scl[ndvi > 0.4] = 4
     scl[(nir < 0.12) & (swir < 0.14) & (ndvi <= 0.4)] = 2
-    scl[((ndwi > 0.05) & (nir < 0.12)) | ((swir < 0.06) & (nir < 0.15) & (ndvi < 0.35))] = 6
+    scl[((ndwi > 0.05) & (nir < 0.12)) | ((swir < 0.08) & (nir < 0.15) & (ndvi < 0.35))] = 6
     wrong = rng.random(len(scl)) < 0.02
     confused = np.array([0, 0, 6, 3, 5, 4, 2, 0, 0, 0, 10, 0], np.uint8)
     scl = np.where(wrong, confused[scl], scl)
