@@ -107,6 +107,27 @@ def test_fields_are_rectangles_covering_the_box():
     assert 10 < np.median(areas_ha) < 120  # Delta fields: tens of hectares
 
 
+def test_neighbouring_pixels_share_their_field_label(tmp_path):
+    generate(str(tmp_path / "dense"), SynthConfig(pixels=10000, years=(2021,), seed=3, boxes=1),
+             progress=False)
+    part = open_course_dataset(str(tmp_path / "dense")).dataset.to_table()
+    x, y = geometry.albers_forward(part.column("lon").to_numpy(), part.column("lat").to_numpy())
+    names = np.asarray(part.column("CDL").to_pylist())
+    order = np.lexsort((np.round(x), np.round(y)))  # rows south to north, west to east
+    x, y, names = x[order], y[order], names[order]
+    step = np.diff(x)
+    neighbours = (np.abs(np.diff(y)) < 1) & (step > 0) & (step < step[step > 0].min() + 1)
+    same = (names[1:] == names[:-1])[neighbours]
+    _, counts = np.unique(names, return_counts=True)
+    chance = ((counts / counts.sum()) ** 2).sum()
+    assert same.mean() > 0.65 and chance < 0.3, (same.mean(), chance)
+
+
+def test_fewer_pixels_than_boxes(tmp_path):
+    generate(str(tmp_path / "few"), SynthConfig(pixels=3, years=(2021,)), progress=False)
+    assert validate_dataset(str(tmp_path / "few")).summary.rows == 3
+
+
 def test_sample_grid_is_regular_from_an_offset():
     col, row = geometry.sample_grid(np.random.default_rng(0), 1100)
     assert len(col) == 1100 and len(set(zip(col.tolist(), row.tolist(), strict=True))) == 1100

@@ -41,10 +41,11 @@ class Scenes:
     """The images of one box and year, in time order (same-day images by tile).
 
     Per image: `day` (days since 1970-01-01), `date` (index into the per-date arrays),
-    `tile` (index into the box's tiles), `token` (its `<MGRS>_<n>` string) and residual
-    `aerosol`. Per kept date: `cloud` (cover fraction, 0 when clear), `cirrus` (haze of a
-    cirrus veil, 0 mostly), `wetness` of the soil in [0, 1] and the cloud pattern `waves`
-    [dates, WAVES, 3] (wave vector x, y in radians per metre, phase).
+    `tile` (index into the box's tiles), `token` (its `<MGRS>_<n>` string), residual
+    `aerosol` and `gain` (error of its atmospheric correction, about 1). Per kept date:
+    `cloud` (cover fraction, 0 when clear), `cirrus` (haze of a cirrus veil, mostly 0),
+    `wetness` of the soil in [0, 1] and the cloud pattern `waves` [dates, WAVES, 3] (wave
+    vector x, y in radians per metre, phase).
     """
 
     day: np.ndarray
@@ -66,7 +67,7 @@ def year_days(year: int) -> tuple[int, int]:
 
 
 def _wetness(rng: np.random.Generator, days: int) -> np.ndarray:
-    """Daily soil wetness [days] in [0, 1]: rain now and then, drying over about a week."""
+    """Daily soil wetness [days] in [0, 1]: rain now and then, drying within a few days."""
     rain = np.where(rng.random(days) < 0.15, rng.uniform(0.3, 1.0, days), 0.0)
     wet = np.empty(days)
     level = rng.uniform(0, 1)

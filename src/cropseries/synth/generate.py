@@ -78,8 +78,7 @@ class BoxPixels:
     y: np.ndarray
     lon: np.ndarray  # float64 [n], degrees
     lat: np.ndarray
-    unit: np.ndarray  # int64 [n]: field id, or `roads` for road pixels
-    roads: int  # the unit id shared by all road pixels (= number of fields)
+    unit: np.ndarray  # int64 [n]: field id; road pixels share the id "number of fields"
     soil: np.ndarray  # float32 [n]: soil brightness factor
     plan: landcover.FieldPlan
 
@@ -97,7 +96,7 @@ def box_pixels(seed: int, index: int, count: int) -> BoxPixels:
     unit = np.where(fields.is_road(col, row), fields.num_fields, fields.field_of(col, row))
     soil = field_soil[unit] * np.clip(rng.normal(1.0, 0.05, count), 0.8, 1.2)
     return BoxPixels(box=box, index=index, x=x, y=y, lon=lon, lat=lat, unit=unit,
-                     roads=fields.num_fields, soil=soil.astype(np.float32), plan=plan)
+                     soil=soil.astype(np.float32), plan=plan)
 
 
 def _tiles_strings(tokens: np.ndarray, offsets: np.ndarray) -> list[str]:
@@ -165,14 +164,19 @@ def _pixels_per_box(config: SynthConfig) -> list[int]:
 
 
 def write_box_years(root: str, config: SynthConfig, index: int, count: int, progress) -> int:
-    """Write every year of box `index`; returns the number of files written."""
+    """Write every year of box `index`; returns the number of files written.
+
+    `progress` is a tqdm bar, advanced by the rows written.
+    """
+    if count == 0:  # fewer pixels than boxes
+        return 0
     pixels = box_pixels(config.seed, index, count)
     files = 0
     for year in config.years:
         rng = np.random.default_rng([config.seed, index, year])
         scenes = acquisitions.scenes(pixels.box, index, year, rng)
         road = landcover.CLASSES.index(landcover.ROAD_CLASS)
-        unit_class = np.append(pixels.plan.classes(year), road)
+        unit_class = np.append(pixels.plan.classes(year), road)  # roads: the last unit
         unit_values = phenology.field_parameters(rng, unit_class, rng.normal(0.0, 5.0))
         for chunk, start in enumerate(range(0, count, config.chunk_rows)):
             rows = slice(start, min(start + config.chunk_rows, count))
