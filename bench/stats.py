@@ -47,7 +47,7 @@ def ensure_splits(data: str, rows: int) -> str:
         generate = ["synth", "--out", course, "--pixels", pixels, "--years", *YEARS, "--seed", "1"]
         subprocess.run([sys.executable, "-m", "cropseries", *generate], check=True)
     if not os.path.isdir(splits):
-        split = ["split", "--input", course, "--out", splits]
+        split = ["split", "--input", course, "--output", splits]
         subprocess.run([sys.executable, "-m", "cropseries", *split], check=True)
     return splits
 
