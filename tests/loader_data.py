@@ -7,7 +7,6 @@ double crops flagged by code, pixel ids from the location.
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
@@ -17,6 +16,8 @@ from course_data import BBOXES, course_rows
 
 from cropseries.layout import BANDS
 from cropseries.legend import cdl_codes, course_legend, double_crop_codes
+from cropseries.stats import file as stats_file
+from cropseries.stats.file import Stats
 
 
 def split_table(table: pa.Table, year: int, bbox: str, first_id: int = 0) -> pa.Table:
@@ -58,10 +59,19 @@ def write_split_dataset(
     return str(root)
 
 
-def write_stats(path, mean=None, std=None, bands=BANDS) -> str:
-    """A stats.json with the keys the loader reads."""
-    mean = [1000.0 + 100 * i for i in range(len(bands))] if mean is None else mean
-    std = [500.0 + 10 * i for i in range(len(bands))] if std is None else std
-    with open(path, "w") as f:
-        json.dump({"bands": list(bands), "mean": list(mean), "std": list(std)}, f)
-    return str(path)
+def write_stats(path, mean=None, std=None) -> str:
+    """A stats.json as 02_stats writes it (`stats.file`), with made-up numbers."""
+    legend = course_legend()
+    mean = [1000.0 + 100 * i for i in range(len(BANDS))] if mean is None else mean
+    std = [500.0 + 10 * i for i in range(len(BANDS))] if std is None else std
+    stats = Stats(
+        bands=BANDS,
+        mean=np.asarray(mean, np.float64),
+        std=np.asarray(std, np.float64),
+        count=np.full(len(BANDS), 1000, np.int64),
+        classes=legend.classes,
+        legend=legend.name,
+        class_counts={"train": np.ones(legend.num_classes, np.int64)},
+        class_weights=np.ones(legend.num_classes),
+    )
+    return stats_file.write_stats(stats, str(path))

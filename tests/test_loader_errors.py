@@ -3,6 +3,7 @@ silent zero batch."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -14,7 +15,7 @@ from loader_data import split_table, write_split_dataset, write_stats
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.errors import LoaderError
-from cropseries.loader.normalization import read_stats
+from cropseries.loader.normalization import Normalization, read_stats
 from cropseries.loader.pipeline import batches, plan, training_dataset
 from cropseries.loader.source import Shard
 
@@ -115,19 +116,30 @@ def test_more_shards_than_row_groups(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"mean": [0.0] * 11}, r"'mean' has 11 values, expected 12"),
+        ({"mean": [0.0] * 11}, r"'mean' has shape \(11,\), expected \(12,\)"),
         ({"std": [1.0] * 5 + [0.0] + [1.0] * 6}, r"'std' of band B06 is 0.0, must be > 0"),
-        ({"std": [1.0] * 11 + [float("nan")]}, r"'std' has a value that is not finite"),
-        ({"std": ["a"] * 12}, r"'std' is not a list of numbers"),
-        ({"bands": ["B01"] * 12}, r"bands are \['B01'"),
+        ({"std": [1.0] * 11 + [None]}, r"'std' has a value that is not finite"),
+        ({"bands": ["B01"] * 12}, r"'bands' is \['B01'"),
     ],
 )
-def test_bad_statistics_are_rejected(tmp_path, change, message):
-    path = write_stats(tmp_path / "stats.json", **change)
+def test_bad_statistics_are_rejected_before_the_first_batch(tmp_path, change, message):
+    splits = write_split_dataset(tmp_path / "splits", splits=(("train", 2021),), rows=10)
+    path = write_stats(tmp_path / "stats.json")
+    with open(path) as f:
+        document = json.load(f)
+    with open(path, "w") as f:
+        json.dump(document | change, f)
     with pytest.raises(LoaderError, match=message):
-        read_stats(path)
+        plan(splits, path, LoaderConfig(), training=True, split="train")
 
 
 def test_missing_statistics_file(tmp_path):
-    with pytest.raises(LoaderError, match="cannot read the statistics"):
+    with pytest.raises(LoaderError, match="no such file; run 02_stats"):
         read_stats(str(tmp_path / "stats.json"))
+
+
+def test_normalization_given_directly_is_checked():
+    with pytest.raises(LoaderError, match=r"'std' of band B02 is -1.0, must be > 0"):
+        Normalization(mean=np.zeros(12), std=[1.0, -1.0] + [1.0] * 10)
+    with pytest.raises(LoaderError, match=r"'mean' has 3 values, expected 12"):
+        Normalization(mean=np.zeros(3), std=np.ones(12))

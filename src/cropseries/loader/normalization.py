@@ -1,20 +1,18 @@
 """Band normalization: the per-band mean and std from `stats.json`, and applying them.
 
 Bucketed bands become `(x - mean) / std` as float32; a band value of 0 (an empty bucket's
-padding, or a genuine 0, which the course masked too) stays 0. Computing the statistics is
-02_stats' business; this module only reads and checks them.
+padding, or a genuine 0, which the course masked too) stays 0. Computing, writing and
+checking `stats.json` is 02_stats' business (`stats.file`); this module applies it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.loader.errors import LoaderError
-from cropseries.reader import resolve
 
 
 @dataclass(frozen=True)
@@ -97,23 +95,19 @@ COURSE_NORMALIZATION = Normalization(
 
 
 def read_stats(path: str) -> Normalization:
-    """The normalization in a `stats.json` (keys `bands`, `mean`, `std`), checked.
+    """The normalization in a `stats.json` of 02_stats (or the split directory holding it).
 
-    Raises LoaderError if the file is missing or unreadable, the bands differ from
-    `layout.BANDS`, a value is not finite or a std is not positive.
+    The file is read and checked by `stats.file.load_stats`; its StatsError (missing file,
+    wrong bands, a value not finite, a std not positive) becomes a LoaderError.
     """
-    fs, local = resolve(path)
+    from cropseries.stats.errors import StatsError
+    from cropseries.stats.file import load_stats
+
     try:
-        with fs.open_input_stream(local) as stream:
-            stats = json.loads(stream.read())
-    except (OSError, json.JSONDecodeError) as err:
-        raise LoaderError(f"{path}: cannot read the statistics ({err}); run 02_stats") from err
-    missing = [k for k in ("bands", "mean", "std") if k not in stats]
-    if missing:
-        raise LoaderError(f"{path}: keys {missing} are missing (expected bands, mean, std)")
-    if list(stats["bands"]) != list(BANDS):
-        raise LoaderError(f"{path}: bands are {stats['bands']}, expected {list(BANDS)}")
-    return Normalization(mean=stats["mean"], std=stats["std"], source=path)
+        stats = load_stats(path)
+    except StatsError as err:
+        raise LoaderError(str(err)) from err
+    return Normalization(mean=stats.mean, std=stats.std, source=path)
 
 
 def as_normalization(stats: str | Normalization | None) -> Normalization:

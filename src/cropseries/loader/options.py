@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 from dataclasses import replace
 
@@ -18,6 +17,7 @@ from cropseries.config import LoaderConfig
 from cropseries.legend import LEGENDS
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.normalization import COURSE_NORMALIZATION, Normalization
+from cropseries.stats.file import stats_path
 
 
 def scl_list(text: str) -> tuple[int, ...]:
@@ -80,7 +80,7 @@ def stats_from(args: argparse.Namespace) -> str | Normalization:
     """The --stats value: a path (SPLITS/stats.json by default) or the course constants."""
     if args.stats == "course":
         return COURSE_NORMALIZATION
-    return args.stats or os.path.join(args.splits, "stats.json")
+    return args.stats or stats_path(args.splits)
 
 
 def reports_loader_errors(run):
