@@ -148,6 +148,9 @@ def main() -> None:
     parser.add_argument("--splits", help="use this split dataset's train split instead")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of each, best kept")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--save", default="bench/out/loader.json", help="also write the result here (notebook)"
+    )
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)
     parser.add_argument("--split", default="train", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -183,6 +186,10 @@ def main() -> None:
     result["course_rows_s"], result["course_load_s"] = round(course_rate), round(course_load_s, 2)
     result["loader_over_course"] = round(result["loader_rows_s"] / result["course_rows_s"], 2)
     result["loader_over_floor"] = round(result["loader_rows_s"] / result["floor_rows_s"], 3)
+    if args.save:
+        os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
+        with open(args.save, "w") as f:
+            json.dump(result, f, indent=1)
     if args.json:
         print(json.dumps(result))
         return

@@ -1,62 +1,35 @@
-"""Small split datasets built by hand for the loader's tests (no Spark, no generator).
+"""Split datasets and statistics files for the loader's tests (no Spark, no generator).
 
-`write_split_dataset` writes `root/split=<name>/part-*.parquet` with the columns of the
-brief's split contract, from `course_data.course_rows`: labels from the course legend,
-double crops flagged by code, pixel ids from the location.
+Rows come from `splitdata` (the split layout 01_split writes); statistics are written by
+02_stats' own `stats.file.write_stats`, with made-up numbers.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-from course_data import BBOXES, course_rows
+from splitdata import split_table, write_splits
 
 from cropseries.layout import BANDS
-from cropseries.legend import cdl_codes, course_legend, double_crop_codes
+from cropseries.legend import course_legend
 from cropseries.stats import file as stats_file
 from cropseries.stats.file import Stats
 
-
-def split_table(table: pa.Table, year: int, bbox: str, first_id: int = 0) -> pa.Table:
-    """Course-layout rows plus the derived columns of a split dataset; pixel ids count up."""
-    codes = cdl_codes(table.column("CDL").combine_chunks()).astype(np.int32)
-    labels = course_legend().code_to_label()[codes].astype(np.int32)
-    double = np.isin(codes, list(double_crop_codes()))
-    n = table.num_rows
-    return (
-        table.append_column("bbox", pa.array([bbox] * n, pa.string()))
-        .append_column("year", pa.array(np.full(n, year, np.int32)))
-        .append_column("cdl_code", pa.array(codes))
-        .append_column("label", pa.array(labels))
-        .append_column("is_double_crop", pa.array(double))
-        .append_column("pixel_id", pa.array(first_id + np.arange(n, dtype=np.int64)))
-        .append_column("block_id", pa.array(np.zeros(n, np.int64)))
-    )
+SPLITS = (("train", 2021), ("val", 2020), ("test", 2019))
 
 
 def write_split_dataset(
-    root,
-    splits=(("train", 2021), ("val", 2020), ("test", 2019)),
-    rows: int = 200,
-    files: int = 2,
-    row_group_rows: int = 64,
-    seed: int = 0,
-    images=(0, 80),
+    root, splits=SPLITS, rows: int = 200, files: int = 2, row_group_rows: int = 64, seed: int = 0
 ) -> str:
-    """A split dataset of `files` files x `rows` rows per split; returns its root."""
-    for s, (split, year) in enumerate(splits):
-        folder = os.path.join(str(root), f"split={split}")
-        os.makedirs(folder, exist_ok=True)
-        for f in range(files):
-            table = course_rows(rows, year, seed=seed + 10 * s + f, images=images)
-            table = split_table(table, year, BBOXES[f % len(BBOXES)], (10 * s + f) * 10**6)
-            pq.write_table(
-                table, os.path.join(folder, f"part-{f:05d}.parquet"), row_group_size=row_group_rows
-            )
-    return str(root)
+    """`files` files of `rows` rows per split, small row groups; pixel ids unique; root."""
+    rng = np.random.default_rng(seed)
+    tables = {
+        name: [
+            split_table(rng, rows, year=year, first_pixel=(10 * s + f) * 10**6)
+            for f in range(files)
+        ]
+        for s, (name, year) in enumerate(splits)
+    }
+    return write_splits(str(root), tables, row_group_size=row_group_rows)
 
 
 def write_stats(path, mean=None, std=None) -> str:

@@ -89,14 +89,18 @@ def split_table(
     return table
 
 
-def write_splits(root, tables: dict[str, list[pa.Table] | pa.Table]) -> str:
+def write_splits(
+    root, tables: dict[str, list[pa.Table] | pa.Table], row_group_size: int = 256
+) -> str:
     """Write `<root>/split=<name>/part-<n>.parquet`, one file per table; returns `root`."""
     for name, parts in tables.items():
         directory = os.path.join(root, f"split={name}")
         os.makedirs(directory, exist_ok=True)
         for n, table in enumerate(parts if isinstance(parts, list) else [parts]):
             pq.write_table(
-                table, os.path.join(directory, f"part-{n:05d}.parquet"), row_group_size=256
+                table,
+                os.path.join(directory, f"part-{n:05d}.parquet"),
+                row_group_size=row_group_size,
             )
     return str(root)
 

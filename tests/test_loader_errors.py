@@ -10,8 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from course_data import course_rows, write_course_dataset
-from loader_data import split_table, write_split_dataset, write_stats
+from course_data import write_course_dataset
+from loader_data import write_split_dataset, write_stats
+from splitdata import random_series, split_table
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.errors import LoaderError
@@ -28,9 +29,15 @@ def write_split_file(root, table, split="train", row_group_rows=40) -> str:
     return path
 
 
+def rows_of(n: int) -> pa.Table:
+    """`n` valid split rows of 3 to 40 images each (the same rows for the same n)."""
+    rng = np.random.default_rng(5)
+    return split_table(rng, n, series=random_series(rng, rng.integers(3, 41, size=n)))
+
+
 def table_with(column: str, row: int, value, rows: int = 100) -> pa.Table:
     """A valid split table whose `column` holds `value` at `row`."""
-    table = split_table(course_rows(rows, 2021, seed=5, images=(3, 40)), 2021, "b")
+    table = rows_of(rows)
     values = table.column(column).to_pylist()
     values[row] = value
     at = table.schema.get_field_index(column)
@@ -42,7 +49,7 @@ def train_all(root, stats=None):
 
 
 def test_corrupt_row_names_file_row_and_column(tmp_path):
-    table = split_table(course_rows(100, 2021, seed=5, images=(3, 40)), 2021, "b")
+    table = rows_of(100)
     good = table.column("num_images")[70].as_py()
     path = write_split_file(tmp_path, table_with("num_images", 70, good + 1))
     with pytest.raises(LoaderError, match=rf"{path}, row 70, column 'bands': .* num_images="):
@@ -58,7 +65,7 @@ def test_corrupt_row_error_reaches_a_tf_dataset_user(tmp_path):
 
 
 def test_dates_out_of_order_are_rejected(tmp_path):
-    table = split_table(course_rows(50, 2021, seed=5, images=(3, 40)), 2021, "b")
+    table = rows_of(50)
     dates = np.frombuffer(table.column("img_dates")[12].as_py(), ">u2")
     path = write_split_file(tmp_path, table_with("img_dates", 12, dates[::-1].tobytes(), rows=50))
     with pytest.raises(LoaderError, match=rf"{path}, row 12, column 'img_dates': .*not ascending"):
@@ -87,7 +94,7 @@ def test_unknown_cdl_name_in_course_layout_input(tmp_path):
 
 
 def test_split_without_rows(tmp_path):
-    empty = split_table(course_rows(3, 2021), 2021, "b").slice(0, 0)
+    empty = rows_of(3).slice(0, 0)
     write_split_file(tmp_path, empty)
     with pytest.raises(LoaderError, match=r"split 'train' has no rows \(1 Parquet files\)"):
         train_all(tmp_path)
@@ -101,7 +108,8 @@ def test_split_without_rows(tmp_path):
 
 
 def test_split_whose_rows_are_all_double_crops_raises_instead_of_yielding_nothing(tmp_path):
-    table = split_table(course_rows(20, 2021, names=("Dbl Crop WinWht/Soybeans",)), 2021, "b")
+    rng = np.random.default_rng(1)
+    table = split_table(rng, 20, names=("Dbl Crop WinWht/Soybeans",))
     write_split_file(tmp_path, table)
     with pytest.raises(LoaderError, match="none of the 20 rows of split 'train' makes an example"):
         train_all(tmp_path)

@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
     "export": ("cropseries.loader.export", "write evaluation-mode loader tensors to an .npz file"),
+    "inspect": ("cropseries.loader.inspection", "write the loader's inspection figure to HTML"),
+    "loader-throughput": (
+        "cropseries.loader.throughput",
+        "time training epochs of the loader over a split",
+    ),
     # Databricks commands
 }
 

@@ -111,8 +111,9 @@ def read_stats(path: str) -> Normalization:
 
 
 def as_normalization(stats: str | Normalization | None) -> Normalization:
-    """A `Normalization` from a stats.json path, an existing one, or None (course constants)."""
-    if stats is None:
+    """A `Normalization` from a stats.json path (or its split directory), an existing one, or
+    None or "course" (the course's published constants)."""
+    if stats is None or stats == "course":
         return COURSE_NORMALIZATION
     if isinstance(stats, Normalization):
         return stats

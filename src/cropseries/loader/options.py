@@ -16,7 +16,6 @@ from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig
 from cropseries.legend import LEGENDS
 from cropseries.loader.errors import LoaderError
-from cropseries.loader.normalization import COURSE_NORMALIZATION, Normalization
 from cropseries.stats.file import stats_path
 
 
@@ -76,10 +75,8 @@ def config_from(args: argparse.Namespace, **overrides) -> LoaderConfig:
     )
 
 
-def stats_from(args: argparse.Namespace) -> str | Normalization:
-    """The --stats value: a path (SPLITS/stats.json by default) or the course constants."""
-    if args.stats == "course":
-        return COURSE_NORMALIZATION
+def stats_from(args: argparse.Namespace) -> str:
+    """The --stats value: a path (SPLITS/stats.json by default) or "course"."""
     return args.stats or stats_path(args.splits)
 
 

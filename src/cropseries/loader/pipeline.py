@@ -16,7 +16,7 @@ import numpy as np
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import legend_by_name
-from cropseries.loader.bucketing import NUM_CHANNELS, bucketize, filter_observations
+from cropseries.loader.bucketing import NUM_CHANNELS, Bucketed, bucketize, filter_observations
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
@@ -75,6 +75,11 @@ def plan(
     )
 
 
+def model_input(bucketed: Bucketed, normalization: Normalization) -> np.ndarray:
+    """x: float32 [E, 25, 12], the normalized bands of each filled bucket, 0 elsewhere."""
+    return bucketed.scatter(normalization.apply(bucketed.bands))
+
+
 def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket, label and normalize every example of one chunk (columns of length E)."""
     config, legend = plan.config, legend_by_name(plan.config.legend)
@@ -90,7 +95,7 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     labels = chunk.labels[windows.rows]
     final = apply_vegetation_rule(labels, bucketed.vegetated, legend)
     columns = {
-        "x": bucketed.scatter(plan.normalization.apply(bucketed.bands)),
+        "x": model_input(bucketed, plan.normalization),
         "y": one_hot(final, legend.num_classes),
     }
     if plan.extras:

@@ -1,0 +1,106 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # 03_loader: bucketed, normalized tf.data batches
+# MAGIC
+# MAGIC Builds the training dataset (random 120-day windows, at most 25 images, 5-day buckets, the
+# MAGIC vegetation rule, normalization with `stats.json`, one-hot labels, shuffled batches of 1028)
+# MAGIC and the validation dataset (deterministic windows at the course's start days) from a split
+# MAGIC dataset, describes one batch, and shows, pixel by pixel, the raw irregular series beside
+# MAGIC what the model sees. Everything streams: memory is bounded by the shuffle buffer.
+# MAGIC
+# MAGIC Parameters:
+# MAGIC - `splits`: the split dataset directory (01_split's output), or a course-layout dataset.
+# MAGIC - `stats`: `stats.json` of 02_stats; empty means `<splits>/stats.json`, `course` the
+# MAGIC   course's published constants.
+# MAGIC - `train_split`, `val_split`: the splits to read (default `train`, `val`).
+# MAGIC - `anchor`: `first_kept` (course) or `window_start`; `pick`: `earliest` (course code) or
+# MAGIC   `random` (slides); `exclude_scl`: comma-separated SCL codes dropped before windowing;
+# MAGIC   `subsample`: `true` (course) or `false`; `seed`: empty for fresh draws, or an integer.
+# MAGIC - `pixels`: pixels in the inspection figure; `benchmark`: bench/loader.py's JSON result.
+
+# COMMAND ----------
+
+# Import the package from the repository when opened from a Git folder; the job installs it as a wheel.
+import os
+import sys
+
+if os.path.isdir("../src/cropseries"):
+    sys.path.insert(0, os.path.abspath("../src"))
+
+# COMMAND ----------
+
+dbutils.widgets.text("splits", "../data/demo/splits")
+dbutils.widgets.text("stats", "")
+dbutils.widgets.text("train_split", "train")
+dbutils.widgets.text("val_split", "val")
+dbutils.widgets.dropdown("anchor", "first_kept", ["first_kept", "window_start"])
+dbutils.widgets.dropdown("pick", "earliest", ["earliest", "random"])
+dbutils.widgets.text("exclude_scl", "")
+dbutils.widgets.dropdown("subsample", "true", ["true", "false"])
+dbutils.widgets.text("seed", "0")
+dbutils.widgets.text("pixels", "12")
+dbutils.widgets.text("benchmark", "../bench/out/loader.json")
+
+# COMMAND ----------
+
+from cropseries.config import LoaderConfig
+from cropseries.loader.inspection import overview
+from cropseries.loader.options import scl_list
+
+splits = dbutils.widgets.get("splits")
+stats = dbutils.widgets.get("stats") or splits
+seed = dbutils.widgets.get("seed").strip()
+config = LoaderConfig(
+    anchor=dbutils.widgets.get("anchor"),
+    pick=dbutils.widgets.get("pick"),
+    exclude_scl=scl_list(dbutils.widgets.get("exclude_scl")),
+    subsample=dbutils.widgets.get("subsample") == "true",
+    seed=int(seed) if seed else None,
+)
+loader = overview(
+    splits,
+    stats,
+    config,
+    train_split=dbutils.widgets.get("train_split"),
+    val_split=dbutils.widgets.get("val_split"),
+    pixels=int(dbutils.widgets.get("pixels")),
+)
+# tf.data datasets of (x, y) batches, ready for model.fit(train, validation_data=val)
+train, val = loader.train, loader.val
+for name, (shape, dtype) in loader.summary["shapes"].items():
+    print(f"{name}: {shape} {dtype}")
+print("labels in the first batch:", loader.summary["label_counts"])
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC Left: a pixel's raw series (markers coloured by SCL), the sampled window shaded, the 5-day
+# MAGIC bucket grid dotted and the image kept in each bucket ringed. Right: the bucketed series the
+# MAGIC model sees (normalized band). The title gives the label before and after the vegetation
+# MAGIC rule. The slider moves between pixels, the dropdown between bands and NDVI.
+
+# COMMAND ----------
+
+from cropseries.figures.loader import inspection_figure
+
+fig = inspection_figure(loader.views)
+fig.show()
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC Throughput measured by `bench/loader.py` (if it has been run): the physical floor (pyarrow
+# MAGIC reading the same columns), the course's pipeline restated, and this loader.
+
+# COMMAND ----------
+
+import json
+
+from cropseries.figures.loader import benchmark_figure
+
+if os.path.exists(dbutils.widgets.get("benchmark")):
+    with open(dbutils.widgets.get("benchmark")) as f:
+        fig = benchmark_figure(json.load(f))
+    fig.show()
+else:
+    print("no benchmark result at", dbutils.widgets.get("benchmark"), "(run bench/loader.py)")
