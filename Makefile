@@ -31,6 +31,7 @@ demo: $(STAMP) java
 	$(PY) -m cropseries validate $(DEMO_DIR)/course
 	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
 	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
+	$(PY) -m cropseries loader-throughput --splits $(DEMO_DIR)/splits --epochs 2
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
