@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from cropseries.config import LoaderConfig
 from cropseries.legend import course_legend
 from cropseries.loader.normalization import COURSE_NORMALIZATION
-from cropseries.loader.pipeline import batches, examples, plan, training_dataset
+from cropseries.loader.pipeline import batches, examples, finish, plan, training_dataset
 from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
 from cropseries.reader import parquet_files
 
@@ -123,7 +123,7 @@ def kernel_rate(path: str, split: str, repeat: int) -> float:
         rows = 0
         for file, batch in held:
             chunk = decode_chunk(batch, job.source.kind, legend, "uint16be", file, 0)
-            rows += len(examples(chunk, job, rng)["x"])
+            rows += len(finish(examples(chunk, job, rng), job)["x"])
         return rows
 
     return best_rate(run, repeat)

@@ -206,6 +206,7 @@ def test_tf_datasets_have_the_course_shapes_and_repeat_with_a_seed(splits, stats
     from cropseries.loader.pipeline import (
         distributed_dataset_fn,
         evaluation_dataset,
+        to_dataset,
         training_dataset,
     )
 
@@ -220,6 +221,17 @@ def test_tf_datasets_have_the_course_shapes_and_repeat_with_a_seed(splits, stats
     evaluation = next(iter(evaluation_dataset(splits, stats, config, start_days=(0, 200))))
     assert evaluation["raw"].shape == (64, 25, 15)
     assert evaluation["start_day"].numpy()[:2].tolist() == [0, 200]
+
+    for extras in (False, True):  # tf.data gives exactly the numpy pipeline's batches
+        p = plan(splits, stats, config, training=True, split="train", extras=extras)
+        from_tf = list(to_dataset(p))
+        from_numpy = list(batches(p))
+        assert len(from_tf) == len(from_numpy) > 1
+        for a, b in zip(from_tf, from_numpy, strict=True):
+            a = a if extras else dict(zip(("x", "y"), a, strict=True))
+            assert set(a) == set(b)
+            for key in b:
+                np.testing.assert_array_equal(a[key].numpy(), b[key], err_msg=key)
 
     context = tf.distribute.InputContext(
         num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=2

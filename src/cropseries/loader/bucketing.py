@@ -76,8 +76,9 @@ class Bucketed:
 
     @property
     def bands(self) -> np.ndarray:
-        """[K, 12] DN of each filled bucket, in the series' dtype."""
-        return np.take(self.series.bands, self.images, axis=0)
+        """[K, 12] DN of each filled bucket, in the series' integer type, native byte order."""
+        native = self.series.bands.dtype.newbyteorder("=")
+        return np.take(self.series.bands, self.images, axis=0).astype(native, copy=False)
 
     @property
     def values(self) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cropseries.codecs import codec_dtype
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import legend_by_name
@@ -21,7 +22,7 @@ from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.normalization import Normalization, as_normalization
-from cropseries.loader.shuffle import Columns, ShuffleBuffer
+from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
 from cropseries.loader.source import Chunk, Input, Shard, open_input, read_ahead, read_chunks
 from cropseries.loader.windows import evaluation_windows, training_windows
 
@@ -81,7 +82,12 @@ def model_input(bucketed: Bucketed, normalization: Normalization) -> np.ndarray:
 
 
 def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
-    """Bucket, label and normalize every example of one chunk (columns of length E)."""
+    """Bucket and label every example of one chunk, compactly (columns of length E).
+
+    `bands` [E, 25, 12] DN in the codec's native integer type, 0 in empty buckets; `target`
+    int32, the label after the vegetation rule; plus `EXTRAS` if planned. `finish` (numpy)
+    or the dataset's batch-wise map (TensorFlow) turn them into x and y.
+    """
     config, legend = plan.config, legend_by_name(plan.config.legend)
     series = filter_observations(chunk.series, config.exclude_scl)
     rows = np.arange(series.num_rows)
@@ -93,10 +99,9 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
         windows = evaluation_windows(rows, plan.start_days)
     bucketed = bucketize(series, windows, config)
     labels = chunk.labels[windows.rows]
-    final = apply_vegetation_rule(labels, bucketed.vegetated, legend)
     columns = {
-        "x": model_input(bucketed, plan.normalization),
-        "y": one_hot(final, legend.num_classes),
+        "bands": bucketed.scatter(bucketed.bands),
+        "target": apply_vegetation_rule(labels, bucketed.vegetated, legend),
     }
     if plan.extras:
         columns |= {
@@ -111,10 +116,27 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     return columns
 
 
-def batches(plan: Plan, epoch: int = 0, batches_per_yield: int = 1) -> Iterator[Columns]:
+def finish(columns: Columns, plan: Plan) -> Columns:
+    """Compact columns as the model takes them: `x` float32 [b, 25, 12] normalized bands,
+    `y` float32 [b, 7] one-hot; the extras unchanged."""
+    rest = {k: v for k, v in columns.items() if k not in ("bands", "target")}
+    classes = legend_by_name(plan.config.legend).num_classes
+    return {
+        "x": plan.normalization.apply(columns["bands"]),
+        "y": one_hot(columns["target"], classes),
+    } | rest
+
+
+#: Rows handed from Python to tf.data at a time, about: each hand-over costs about half a
+#: millisecond, so a few batches go at once and tf.data cuts them (`rebatch`).
+TRANSFER_ROWS = 4096
+
+
+def batches(plan: Plan, epoch: int = 0, compact: bool = False) -> Iterator[Columns]:
     """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
-    plus `EXTRAS` if planned. b is `config.batch_size` (times `batches_per_yield`), the last
-    batch holds the rest.
+    plus `EXTRAS` if planned; b is `config.batch_size`, the last batch holds the rest. With
+    `compact`, `examples`' columns in groups of a few batches (what tf.data receives; the
+    tf.data datasets give exactly the same batches).
 
     Training: row groups in a random order, random windows, a shuffle buffer of
     `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
@@ -129,7 +151,8 @@ def batches(plan: Plan, epoch: int = 0, batches_per_yield: int = 1) -> Iterator[
     if plan.training:
         units = tuple(units[i] for i in rng.permutation(len(units)))
     capacity = config.shuffle_buffer if plan.training else 0
-    buffer = ShuffleBuffer(capacity, config.batch_size * batches_per_yield, rng)
+    per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
+    buffer = ShuffleBuffer(capacity, per_yield, rng)
     legend = legend_by_name(config.legend)
     chunks = read_ahead(
         read_chunks(plan.source, units, legend, config.codec, config.read_rows, plan.extras)
@@ -137,24 +160,36 @@ def batches(plan: Plan, epoch: int = 0, batches_per_yield: int = 1) -> Iterator[
     rows = made = 0
     for chunk in chunks:
         columns = examples(chunk, plan, rng)
-        rows, made = rows + chunk.series.num_rows, made + len(columns["x"])
-        yield from buffer.push(columns)
+        rows, made = rows + chunk.series.num_rows, made + len(columns["target"])
+        for group in buffer.push(columns):
+            yield from _emit(group, plan, compact)
     if not made:
         raise LoaderError(
             f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "
             "an example (all double crops? they are kept only in config.keep_double_crops_in)"
         )
-    yield from buffer.drain()
+    for group in buffer.drain():
+        yield from _emit(group, plan, compact)
 
 
-def _signature(plan: Plan):
+def _emit(group: Columns, plan: Plan, compact: bool) -> Iterator[Columns]:
+    if compact:
+        yield group
+        return
+    finished, size = finish(group, plan), plan.config.batch_size
+    for start in range(0, num_rows(finished), size):
+        yield take(finished, slice(start, start + size))
+
+
+def _compact_signature(plan: Plan) -> dict:
+    """tf.TensorSpec of each column `examples` makes."""
     import tensorflow as tf
 
-    config = plan.config
-    buckets, classes = config.num_buckets, legend_by_name(config.legend).num_classes
+    buckets = plan.config.num_buckets
+    band_type = tf.as_dtype(codec_dtype(plan.config.codec).newbyteorder("="))
     spec = {
-        "x": tf.TensorSpec([None, buckets, NUM_BANDS], tf.float32),
-        "y": tf.TensorSpec([None, classes], tf.float32),
+        "bands": tf.TensorSpec([None, buckets, NUM_BANDS], band_type),
+        "target": tf.TensorSpec([None], tf.int32),
     }
     if plan.extras:
         spec |= {
@@ -169,35 +204,50 @@ def _signature(plan: Plan):
     return spec
 
 
-#: Rows handed from Python to tf.data at a time, about; tf.data cuts them into batches.
-#: Each hand-over costs about half a millisecond, so a few batches go at once.
-TRANSFER_ROWS = 4096
-
-
-def _epochs(plan: Plan, batches_per_yield: int) -> Callable[[], Iterator]:
+def _epochs(plan: Plan) -> Callable[[], Iterator]:
     """A generator function for tf.data; each call (each epoch) gets its own draws."""
     epoch = iter(range(2**62))
 
     def generate():
-        for batch in batches(plan, next(epoch), batches_per_yield):
-            yield batch if plan.extras else (batch["x"], batch["y"])
+        yield from batches(plan, next(epoch), compact=True)
 
     return generate
+
+
+def _finish_in_tf(plan: Plan):
+    """`finish` as TensorFlow ops on a whole batch (the same float32 arithmetic)."""
+    import tensorflow as tf
+
+    mean = tf.constant(plan.normalization.mean, tf.float32)
+    std = tf.constant(plan.normalization.std, tf.float32)
+    classes = legend_by_name(plan.config.legend).num_classes
+
+    def finish_batch(columns):
+        bands = columns["bands"]
+        x = tf.where(bands == 0, 0.0, (tf.cast(bands, tf.float32) - mean) / std)
+        y = tf.one_hot(columns["target"], classes, dtype=tf.float32)
+        if not plan.extras:
+            return x, y
+        return {"x": x, "y": y} | {k: v for k, v in columns.items() if k in EXTRAS}
+
+    return finish_batch
 
 
 def to_dataset(plan: Plan):
     """The plan as a `tf.data.Dataset` of whole batches, prefetched.
 
-    Python yields a few batches at once (`from_generator`), `rebatch` cuts them into
-    batches of `config.batch_size` inside tf.data.
+    Python yields a few batches of compact examples at once (`from_generator`); tf.data
+    cuts them into batches of `config.batch_size` (`rebatch`), then normalizes and one-hot
+    encodes each batch with one vectorized `map`.
     """
     import tensorflow as tf
 
-    spec = _signature(plan)
-    signature = spec if plan.extras else (spec["x"], spec["y"])
-    per_yield = max(1, TRANSFER_ROWS // plan.config.batch_size)
-    dataset = tf.data.Dataset.from_generator(_epochs(plan, per_yield), output_signature=signature)
-    return dataset.rebatch(plan.config.batch_size).prefetch(plan.config.prefetch)
+    return (
+        tf.data.Dataset.from_generator(_epochs(plan), output_signature=_compact_signature(plan))
+        .rebatch(plan.config.batch_size)
+        .map(_finish_in_tf(plan), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(plan.config.prefetch)
+    )
 
 
 def training_dataset(
