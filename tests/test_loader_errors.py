@@ -151,3 +151,14 @@ def test_normalization_given_directly_is_checked():
         Normalization(mean=np.zeros(12), std=[1.0, -1.0] + [1.0] * 10)
     with pytest.raises(LoaderError, match=r"'mean' has 3 values, expected 12"):
         Normalization(mean=np.zeros(3), std=np.ones(12))
+
+
+def test_layout_can_be_forced_and_paths_spelled_as_uris(tmp_path):
+    root = write_split_dataset(tmp_path / "splits", splits=(("train", 2021),), rows=20, files=1)
+    course = write_course_dataset(tmp_path / "course", years=(2021,), rows_per_partition=5)
+    with pytest.raises(LoaderError, match="not a split dataset"):
+        plan(course, None, LoaderConfig(), training=True, split="train", layout="split")
+    by_uri = plan(f"file:{root}", None, LoaderConfig(), training=True, split="train")
+    assert by_uri.source.kind == "split" and by_uri.source.num_rows == 20
+    folder = plan(f"{root}/split=train", None, LoaderConfig(), training=True, split="ignored")
+    assert folder.source.split == "train" and folder.source.num_rows == 20
