@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cropseries.codecs import codec_dtype
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import legend_by_name
@@ -23,7 +22,7 @@ from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.normalization import Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
-from cropseries.loader.source import Chunk, Input, Shard, open_input, read_ahead, read_chunks
+from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks
 from cropseries.loader.windows import evaluation_windows, training_windows
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
@@ -85,8 +84,8 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket and label every example of one chunk, compactly (columns of length E).
 
     `bands` [E, 25, 12] DN in the codec's native integer type, 0 in empty buckets; `target`
-    int32, the label after the vegetation rule; plus `EXTRAS` if planned. `finish` (numpy)
-    or the dataset's batch-wise map (TensorFlow) turn them into x and y.
+    int32, the label after the vegetation rule; plus `EXTRAS` if planned. They wait in the
+    shuffle buffer like this; `finish` turns a leaving group into x and y.
     """
     config, legend = plan.config, legend_by_name(plan.config.legend)
     series = filter_observations(chunk.series, config.exclude_scl)
@@ -132,11 +131,11 @@ def finish(columns: Columns, plan: Plan) -> Columns:
 TRANSFER_ROWS = 4096
 
 
-def batches(plan: Plan, epoch: int = 0, compact: bool = False) -> Iterator[Columns]:
+def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Columns]:
     """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
     plus `EXTRAS` if planned; b is `config.batch_size`, the last batch holds the rest. With
-    `compact`, `examples`' columns in groups of a few batches (what tf.data receives; the
-    tf.data datasets give exactly the same batches).
+    `grouped`, a few batches at a time (what tf.data receives and cuts: the tf.data datasets
+    give exactly these batches).
 
     Training: row groups in a random order, random windows, a shuffle buffer of
     `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
@@ -154,42 +153,40 @@ def batches(plan: Plan, epoch: int = 0, compact: bool = False) -> Iterator[Colum
     per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
     buffer = ShuffleBuffer(capacity, per_yield, rng)
     legend = legend_by_name(config.legend)
-    chunks = read_ahead(
-        read_chunks(plan.source, units, legend, config.codec, config.read_rows, plan.extras)
-    )
+    chunks = read_chunks(plan.source, units, legend, config.codec, config.read_rows, plan.extras)
     rows = made = 0
     for chunk in chunks:
         columns = examples(chunk, plan, rng)
         rows, made = rows + chunk.series.num_rows, made + len(columns["target"])
         for group in buffer.push(columns):
-            yield from _emit(group, plan, compact)
+            yield from _emit(group, plan, grouped)
     if not made:
         raise LoaderError(
             f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "
             "an example (all double crops? they are kept only in config.keep_double_crops_in)"
         )
     for group in buffer.drain():
-        yield from _emit(group, plan, compact)
+        yield from _emit(group, plan, grouped)
 
 
-def _emit(group: Columns, plan: Plan, compact: bool) -> Iterator[Columns]:
-    if compact:
-        yield group
-        return
+def _emit(group: Columns, plan: Plan, grouped: bool) -> Iterator[Columns]:
     finished, size = finish(group, plan), plan.config.batch_size
+    if grouped:
+        yield finished
+        return
     for start in range(0, num_rows(finished), size):
         yield take(finished, slice(start, start + size))
 
 
-def _compact_signature(plan: Plan) -> dict:
-    """tf.TensorSpec of each column `examples` makes."""
+def _signature(plan: Plan) -> dict:
+    """tf.TensorSpec of each column of a batch."""
     import tensorflow as tf
 
     buckets = plan.config.num_buckets
-    band_type = tf.as_dtype(codec_dtype(plan.config.codec).newbyteorder("="))
+    classes = legend_by_name(plan.config.legend).num_classes
     spec = {
-        "bands": tf.TensorSpec([None, buckets, NUM_BANDS], band_type),
-        "target": tf.TensorSpec([None], tf.int32),
+        "x": tf.TensorSpec([None, buckets, NUM_BANDS], tf.float32),
+        "y": tf.TensorSpec([None, classes], tf.float32),
     }
     if plan.extras:
         spec |= {
@@ -209,44 +206,32 @@ def _epochs(plan: Plan) -> Callable[[], Iterator]:
     epoch = iter(range(2**62))
 
     def generate():
-        yield from batches(plan, next(epoch), compact=True)
+        for group in batches(plan, next(epoch), grouped=True):
+            yield group if plan.extras else (group["x"], group["y"])
 
     return generate
-
-
-def _finish_in_tf(plan: Plan):
-    """`finish` as TensorFlow ops on a whole batch (the same float32 arithmetic)."""
-    import tensorflow as tf
-
-    mean = tf.constant(plan.normalization.mean, tf.float32)
-    std = tf.constant(plan.normalization.std, tf.float32)
-    classes = legend_by_name(plan.config.legend).num_classes
-
-    def finish_batch(columns):
-        bands = columns["bands"]
-        x = tf.where(bands == 0, 0.0, (tf.cast(bands, tf.float32) - mean) / std)
-        y = tf.one_hot(columns["target"], classes, dtype=tf.float32)
-        if not plan.extras:
-            return x, y
-        return {"x": x, "y": y} | {k: v for k, v in columns.items() if k in EXTRAS}
-
-    return finish_batch
 
 
 def to_dataset(plan: Plan):
     """The plan as a `tf.data.Dataset` of whole batches, prefetched.
 
-    Python yields a few batches of compact examples at once (`from_generator`); tf.data
-    cuts them into batches of `config.batch_size` (`rebatch`), then normalizes and one-hot
-    encodes each batch with one vectorized `map`.
+    Python yields a few batches at a time (`from_generator`); tf.data cuts them into batches
+    of `config.batch_size` (`rebatch`). Autotuning is off for this dataset (and so for what
+    a caller chains onto it, unless they set options again).
     """
     import tensorflow as tf
 
+    spec = _signature(plan)
+    signature = spec if plan.extras else (spec["x"], spec["y"])
+    # Nothing here needs tuning, and tf.data's autotuner, which runs beside the pipeline,
+    # halved the throughput of one epoch in three on two cores.
+    options = tf.data.Options()
+    options.autotune.enabled = False
     return (
-        tf.data.Dataset.from_generator(_epochs(plan), output_signature=_compact_signature(plan))
+        tf.data.Dataset.from_generator(_epochs(plan), output_signature=signature)
         .rebatch(plan.config.batch_size)
-        .map(_finish_in_tf(plan), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(plan.config.prefetch)
+        .with_options(options)
     )
 
 

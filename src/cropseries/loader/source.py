@@ -30,6 +30,8 @@ SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
 LOCATION_COLUMNS = ("lon", "lat")
+#: Record batches read ahead of the kernel.
+READ_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,6 @@ class Input:
     filesystem: pafs.FileSystem
     units: tuple[Unit, ...]
     footers: dict[str, pq.FileMetaData]
-
-    def open(self, file: str) -> pq.ParquetFile:
-        """A file of this input, its footer already read."""
-        return pq.ParquetFile(file, filesystem=self.filesystem, metadata=self.footers[file])
 
     @property
     def num_rows(self) -> int:
@@ -234,23 +232,34 @@ def read_chunks(
 ) -> Iterator[Chunk]:
     """Stream `units` in the given order as checked, decoded chunks of up to `read_rows` rows.
 
-    Raises LoaderError naming the file, row (within the file) and column of a corrupt row.
+    A background thread reads `READ_AHEAD` record batches ahead (pyarrow releases the GIL
+    while it decodes Parquet), so reading overlaps the kernel; checking and decoding run
+    in the caller's thread. Raises LoaderError naming the file, row (within the file) and
+    column of a corrupt row.
     `locations` also reads lon/lat (and, for a course layout, derives pixel ids from them).
     """
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
     if locations:
         columns += LOCATION_COLUMNS
-    for unit in units:
-        parquet = source.open(unit.file)
-        missing = [c for c in columns if c not in parquet.schema_arrow.names]
+    units = list(units)
+    for file in dict.fromkeys(u.file for u in units):
+        missing = [c for c in columns if c not in source.footers[file].schema.names]
         if missing:
-            raise LoaderError(f"{unit.file}: columns {missing} are missing ({source.kind} input)")
-        first_row = unit.first_row
-        for batch in parquet.iter_batches(
-            batch_size=read_rows, row_groups=[unit.row_group], columns=columns
-        ):
-            yield decode_chunk(batch, source.kind, legend, codec, unit.file, first_row)
-            first_row += batch.num_rows
+            raise LoaderError(f"{file}: columns {missing} are missing ({source.kind} input)")
+
+    def record_batches() -> Iterator[tuple[str, int, pa.RecordBatch]]:
+        for unit in units:
+            footer = source.footers[unit.file]
+            parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem, metadata=footer)
+            first_row = unit.first_row
+            for batch in parquet.iter_batches(
+                batch_size=read_rows, row_groups=[unit.row_group], columns=columns
+            ):
+                yield unit.file, first_row, batch
+                first_row += batch.num_rows
+
+    for file, first_row, batch in read_ahead(record_batches(), READ_AHEAD):
+        yield decode_chunk(batch, source.kind, legend, codec, file, first_row)
 
 
 def decode_chunk(
