@@ -121,6 +121,18 @@ def test_kernel_equals_reference_on_random_series(all_days, config, seed, data):
         pick_keys=keys() if config.pick == "random" else None,
     )
     assert_matches_reference(series, windows, config)
+    # Keys given as a function of the image index give the same examples as the array.
+    as_functions = Windows(
+        windows.rows,
+        windows.start_days,
+        *(
+            None if k is None else k.__getitem__
+            for k in (windows.subsample_keys, windows.pick_keys)
+        ),
+    )
+    np.testing.assert_array_equal(
+        bucketize(series, as_functions, config).raw, bucketize(series, windows, config).raw
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -131,9 +143,11 @@ def test_training_windows_draw_start_days_in_course_range(all_days, seed):
     windows = training_windows(series, np.arange(series.num_rows), rng, LoaderConfig())
     high = np.maximum(1, last_days(series) - 120)
     assert ((windows.start_days >= 0) & (windows.start_days < high)).all()
-    assert len(windows.subsample_keys) == len(series.dates)
+    drawn = windows.subsample_keys(np.arange(7))
+    assert drawn.dtype == np.uint32 and len(drawn) == 7
     assert windows.pick_keys is None
-    assert_matches_reference(series, windows, LoaderConfig())
+    pinned = Windows(windows.rows, windows.start_days)  # the reference at the drawn starts
+    assert_matches_reference(series, pinned, LoaderConfig(subsample=False))
 
 
 def test_evaluation_windows_are_row_major_and_deterministic():

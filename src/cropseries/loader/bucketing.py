@@ -9,6 +9,7 @@ decoded record batch at once with numpy: no per-row Python. Every random draw is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,22 +24,28 @@ NUM_CHANNELS = NUM_BANDS + 3
 CHANNELS: tuple[str, ...] = (*BANDS, "NDVI", "SCL", "day")
 
 
+#: Keys for the random draws of the kernel: uint32 [total_images] (one per image of the
+#: series, pinned), or a function giving fresh keys for the images it is asked about.
+Keys = np.ndarray | Callable[[np.ndarray], np.ndarray] | None
+
+
 @dataclass(frozen=True)
 class Windows:
     """The examples to cut from a batch of series, and every random draw they need.
 
     Example e is series row `rows[e]` seen through the window that starts `start_days[e]`
-    days after the row's first image. Keys are uint32, one per image of the series
-    (`[total_images]`): a window keeps its `max_images` images with the smallest
-    `subsample_keys` (None keeps them all), and a bucket holding several kept images keeps
-    the one with the smallest `pick_keys` (None keeps the earliest). Equal keys go to the
-    earlier image.
+    days after the row's first image. A window keeps its `max_images` images with the
+    smallest `subsample_keys` (None keeps them all), and a bucket holding several kept
+    images keeps the one with the smallest `pick_keys` (None keeps the earliest). Equal
+    keys go to the earlier image. Keys are uint32: an array with one key per image of the
+    series, or a function from image indices to keys (only the images that need one are
+    asked about: those of crowded windows, those kept).
     """
 
     rows: np.ndarray
     start_days: np.ndarray
-    subsample_keys: np.ndarray | None = None
-    pick_keys: np.ndarray | None = None
+    subsample_keys: Keys = None
+    pick_keys: Keys = None
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.start_days):
@@ -46,7 +53,7 @@ class Windows:
         if len(self.start_days) and np.min(self.start_days) < 0:
             raise ValueError("start days must not be negative")
         for keys in (self.subsample_keys, self.pick_keys):
-            if keys is not None and keys.dtype != np.uint32:
+            if isinstance(keys, np.ndarray) and keys.dtype != np.uint32:
                 raise ValueError(f"keys must be uint32, got {keys.dtype}")
 
     @property
@@ -155,6 +162,11 @@ def _ranges(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.arange(len(owner), dtype=np.int64) + np.repeat(first - starts, counts), owner
 
 
+def _keys_of(keys: Keys, image: np.ndarray) -> np.ndarray:
+    """The uint32 keys of `image` (indices into the series)."""
+    return keys[image] if isinstance(keys, np.ndarray) else keys(image)
+
+
 def _smallest_first(group: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Order of items by (group, key, position): a stable sort on one int64 key."""
     return np.argsort((group.astype(np.int64) << 32) | keys.astype(np.int64), kind="stable")
@@ -189,7 +201,7 @@ def _subsample(image, example, counts, days, keys, max_images):
         return image, example, counts, days
     window_starts, _ = _segments(counts)
     position, owner = _ranges(window_starts[crowded], counts[crowded])
-    order = _smallest_first(owner, keys[image[position]])
+    order = _smallest_first(owner, _keys_of(keys, image[position]))
     owner_starts, _ = _segments(counts[crowded])
     rank = np.arange(len(order)) - np.repeat(owner_starts, counts[crowded])
     keep = np.ones(len(image), bool)
@@ -208,7 +220,7 @@ def _one_per_bucket(example, bucket, image, keys):
     if keys is None:
         return np.flatnonzero(new_group)
     group = np.cumsum(new_group)
-    order = _smallest_first(group, keys[image])
+    order = _smallest_first(group, _keys_of(keys, image))
     first_of_group = np.ones(len(order), bool)
     first_of_group[1:] = group[order[1:]] != group[order[:-1]]
     return order[first_of_group]

@@ -30,24 +30,29 @@ def training_windows(
 ) -> Windows:
     """One random window per row in `rows` (int [E]).
 
-    start_day ~ uniform integer in [0, max(1, last_day - days_in_series)); a key per image
-    for the subsample (if `config.subsample`) and for the random pick (if `config.pick` is
-    "random"), each a uniform uint32.
+    start_day ~ uniform integer in [0, max(1, last_day - days_in_series)); uniform uint32
+    keys for the subsample (if `config.subsample`) and the random pick (if `config.pick` is
+    "random"), drawn when the kernel needs them.
     """
     high = np.maximum(1, last_days(series)[rows] - config.days_in_series)
     start_days = rng.integers(0, high, dtype=np.int64)
-    total = len(series.dates)
     return Windows(
         rows=np.asarray(rows, np.int64),
         start_days=start_days,
-        subsample_keys=random_keys(rng, total) if config.subsample else None,
-        pick_keys=random_keys(rng, total) if config.pick == "random" else None,
+        subsample_keys=fresh_keys(rng) if config.subsample else None,
+        pick_keys=fresh_keys(rng) if config.pick == "random" else None,
     )
 
 
-def random_keys(rng: np.random.Generator, n: int) -> np.ndarray:
-    """`n` independent uniform uint32 keys (from the generator's raw bytes: fast)."""
-    return np.frombuffer(rng.bytes(4 * n), np.uint32)
+def fresh_keys(rng: np.random.Generator):
+    """A key function for `Windows`: independent uniform uint32 keys for the images asked
+    about, drawn from `rng`'s raw bytes when the kernel asks (in a fixed order, so a seeded
+    generator gives the same keys)."""
+
+    def keys(image: np.ndarray) -> np.ndarray:
+        return np.frombuffer(rng.bytes(4 * len(image)), np.uint32)
+
+    return keys
 
 
 def evaluation_windows(rows: np.ndarray, start_days: tuple[int, ...]) -> Windows:
