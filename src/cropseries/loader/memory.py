@@ -1,10 +1,11 @@
 """Heap settings that keep the loader's transient arrays off fresh mmaps (glibc only).
 
 glibc serves allocations above a threshold with a fresh `mmap` and gives them back with
-`munmap`; it raises that threshold for transient arrays by itself, but TensorFlow's
-runtime fixes it (via `mallopt`), so every large numpy temporary then costs a page fault
-per 4 KiB. Restoring a large threshold doubled the loader's throughput under tf.data
-(see README, 03_loader). The setting is process-wide; `LoaderConfig.tune_malloc` turns it off.
+`munmap`; it raises that threshold for transient arrays by itself, but once TensorFlow's
+runtime has run (its library calls `mallopt`, which fixes the threshold) every large numpy
+temporary costs a page fault per 4 KiB: we measured ten times the page faults and half the
+loader's throughput under tf.data. The setting is process-wide; `LoaderConfig.tune_malloc`
+turns it off.
 """
 
 from __future__ import annotations
