@@ -238,3 +238,12 @@ def test_tf_datasets_have_the_course_shapes_and_repeat_with_a_seed(splits, stats
     )
     shard = distributed_dataset_fn(splits, stats, config)(context)
     assert next(iter(shard))[0].shape == (32, 25, 12)
+
+
+def test_heap_thresholds_are_set_on_glibc():
+    import platform
+
+    from cropseries.loader.memory import keep_arrays_on_heap
+
+    on_glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_arrays_on_heap() is on_glibc
