@@ -162,3 +162,28 @@ def test_layout_can_be_forced_and_paths_spelled_as_uris(tmp_path):
     assert by_uri.source.kind == "split" and by_uri.source.num_rows == 20
     folder = plan(f"{root}/split=train", None, LoaderConfig(), training=True, split="ignored")
     assert folder.source.split == "train" and folder.source.num_rows == 20
+
+
+def test_unreadable_parquet_file_is_named(tmp_path):
+    path = write_split_file(tmp_path, rows_of(30))
+    with open(path, "r+b") as f:
+        f.truncate(1000)
+    with pytest.raises(LoaderError, match=rf"{path}: not a readable Parquet file"):
+        plan(str(tmp_path), None, LoaderConfig(), training=True, split="train")
+
+
+def test_damaged_row_group_is_named(tmp_path):
+    path = write_split_file(tmp_path, rows_of(100))
+    group = pq.ParquetFile(path).metadata.row_group(1)
+    bands = next(
+        group.column(i)
+        for i in range(group.num_columns)
+        if group.column(i).path_in_schema == "bands"
+    )
+    start = bands.data_page_offset
+    job = plan(str(tmp_path), None, LoaderConfig(), training=False, split="train")
+    with open(path, "r+b") as f:  # garble row group 1's bands
+        f.seek(start)
+        f.write(b"\xff" * 64)
+    with pytest.raises(LoaderError, match=rf"{path}, rows from 40 \(row group 1\): cannot be read"):
+        list(batches(job))

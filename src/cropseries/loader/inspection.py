@@ -67,7 +67,7 @@ def inspect_pixels(plan: Plan, pixels: int = 12, seed: int = 0) -> list[PixelVie
     """Up to `pixels` rows (the first rows the loader keeps, in file order), one random
     training window each, drawn from `numpy.random.default_rng(seed)`."""
     config: LoaderConfig = plan.config
-    legend = legend_by_name(config.legend)
+    legend = plan.legend
     rng = np.random.default_rng(seed)
     views: list[PixelView] = []
     chunks = read_chunks(

@@ -2,8 +2,8 @@
 
 `batches` is the whole pipeline in numpy, one generator that reads top to bottom in the
 order data flows; `training_dataset` and `evaluation_dataset` wrap it in tf.data
-(`from_generator` yielding whole batches, then `prefetch`). TensorFlow is imported only
-inside those two, so the numpy path (export, benchmarks, figures) never loads it.
+(`from_generator` yielding a few batches at a time, `rebatch`, `prefetch`). TensorFlow is
+imported only where a dataset is built, so the numpy path (export, figures) never loads it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
-from cropseries.legend import legend_by_name
+from cropseries.legend import ClassLegend, legend_by_name
 from cropseries.loader.bucketing import NUM_CHANNELS, Bucketed, bucketize, filter_observations
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
@@ -36,6 +36,7 @@ class Plan:
     source: Input
     normalization: Normalization
     config: LoaderConfig
+    legend: ClassLegend
     training: bool
     start_days: tuple[int, ...]
     shard: Shard
@@ -68,6 +69,7 @@ def plan(
         source=source,
         normalization=normalization,
         config=config,
+        legend=legend_by_name(config.legend),
         training=training,
         start_days=tuple(config.eval_start_days if start_days is None else start_days),
         shard=shard,
@@ -87,7 +89,7 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     int32, the label after the vegetation rule; plus `EXTRAS` if planned. They wait in the
     shuffle buffer like this; `finish` turns a leaving group into x and y.
     """
-    config, legend = plan.config, legend_by_name(plan.config.legend)
+    config, legend = plan.config, plan.legend
     series = filter_observations(chunk.series, config.exclude_scl)
     rows = np.arange(series.num_rows)
     if not plan.keeps_double_crops:
@@ -119,10 +121,9 @@ def finish(columns: Columns, plan: Plan) -> Columns:
     """Compact columns as the model takes them: `x` float32 [b, 25, 12] normalized bands,
     `y` float32 [b, 7] one-hot; the extras unchanged."""
     rest = {k: v for k, v in columns.items() if k not in ("bands", "target")}
-    classes = legend_by_name(plan.config.legend).num_classes
     return {
         "x": plan.normalization.apply(columns["bands"]),
-        "y": one_hot(columns["target"], classes),
+        "y": one_hot(columns["target"], plan.legend.num_classes),
     } | rest
 
 
@@ -152,8 +153,9 @@ def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Colum
     capacity = config.shuffle_buffer if plan.training else 0
     per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
     buffer = ShuffleBuffer(capacity, per_yield, rng)
-    legend = legend_by_name(config.legend)
-    chunks = read_chunks(plan.source, units, legend, config.codec, config.read_rows, plan.extras)
+    chunks = read_chunks(
+        plan.source, units, plan.legend, config.codec, config.read_rows, plan.extras
+    )
     rows = made = 0
     for chunk in chunks:
         columns = examples(chunk, plan, rng)
@@ -182,8 +184,7 @@ def _signature(plan: Plan) -> dict:
     """tf.TensorSpec of each column of a batch."""
     import tensorflow as tf
 
-    buckets = plan.config.num_buckets
-    classes = legend_by_name(plan.config.legend).num_classes
+    buckets, classes = plan.config.num_buckets, plan.legend.num_classes
     spec = {
         "x": tf.TensorSpec([None, buckets, NUM_BANDS], tf.float32),
         "y": tf.TensorSpec([None, classes], tf.float32),
@@ -249,8 +250,9 @@ def training_dataset(
     one-hot [batch, 7]; or a dict with `EXTRAS` too if `extras`.
 
     `path` is a split dataset (rows of `split=<split>/`) or a course-layout dataset
-    (`layout="course"`, or found automatically). `stats` is a stats.json path, a
-    `Normalization`, or None for the course's published constants. Each iteration is an
+    (`layout="course"`, or found automatically). `stats` is a stats.json path (or the split
+    directory holding it), a `Normalization`, or None or "course" for the course's
+    published constants. Each iteration is an
     epoch with new random windows and order; `config.seed` makes the epochs repeatable.
     """
     return to_dataset(

@@ -145,7 +145,10 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
         kind = "course"
     units, footers = [], {}
     for file in files:
-        metadata = footers[file] = pq.ParquetFile(file, filesystem=fs).metadata
+        try:
+            metadata = footers[file] = pq.ParquetFile(file, filesystem=fs).metadata
+        except (OSError, pa.ArrowException) as err:
+            raise LoaderError(f"{file}: not a readable Parquet file ({err})") from err
         first = 0
         for group in range(metadata.num_row_groups):
             rows = metadata.row_group(group).num_rows
@@ -250,13 +253,19 @@ def read_chunks(
     def record_batches() -> Iterator[tuple[str, int, pa.RecordBatch]]:
         for unit in units:
             footer = source.footers[unit.file]
-            parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem, metadata=footer)
             first_row = unit.first_row
-            for batch in parquet.iter_batches(
-                batch_size=read_rows, row_groups=[unit.row_group], columns=columns
-            ):
-                yield unit.file, first_row, batch
-                first_row += batch.num_rows
+            try:
+                parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem, metadata=footer)
+                for batch in parquet.iter_batches(
+                    batch_size=read_rows, row_groups=[unit.row_group], columns=columns
+                ):
+                    yield unit.file, first_row, batch
+                    first_row += batch.num_rows
+            except (OSError, pa.ArrowException) as err:
+                raise LoaderError(
+                    f"{unit.file}, rows from {first_row} (row group {unit.row_group}): "
+                    f"cannot be read ({err})"
+                ) from err
 
     for file, first_row, batch in read_ahead(record_batches(), READ_AHEAD):
         yield decode_chunk(batch, source.kind, legend, codec, file, first_row)
