@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
     # 01_split commands
+    "split": ("cropseries.split.cli", "split a course-layout dataset into train/val/test (Spark)"),
     # 02_stats commands
     # 03_loader commands
     # Databricks commands

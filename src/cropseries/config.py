@@ -19,6 +19,11 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 SPLIT_STRATEGIES: tuple[str, ...] = ("year", "block", "year+block")
 
 
+def parse_years(text: str) -> tuple[int, ...]:
+    """Years from a widget or job parameter: "2019", "2019 2020" or "2019,2020"; "" gives ()."""
+    return tuple(int(y) for y in text.replace(",", " ").split())
+
+
 @dataclass(frozen=True)
 class SplitConfig:
     """How 01_split assigns rows to train / val / test."""

@@ -36,11 +36,12 @@ def local_session(cores: str = "*", driver_memory: str = "4g"):
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
     }
     # What `builder.remote("local[...]")` does, except that it always connects to 15002.
-    # The call keeps only the runtime options in `options`, for the client to set.
+    # Sessions of the server inherit the options, so the client sets none.
     ConnectSession._start_connect_server(f"local[{cores}]", options)
-    session = ConnectSession.builder.remote(f"sc://localhost:{port}").config(map=options).create()
+    session = ConnectSession.builder.remote(f"sc://localhost:{port}").create()
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"  # pyspark.sql.functions build Connect columns
     os.environ["SPARK_LOCAL_REMOTE"] = "1"  # session.stop() then stops the local server too
     return session
