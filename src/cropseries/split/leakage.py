@@ -186,13 +186,14 @@ def far_min_distance(spark, points, split: str) -> float:
             F.col("cx").alias("tx"), F.col("cy").alias("ty")
         )
         pairs = _with_bounds(near.join(train, ["tx", "ty"]), size)
-        best = pairs.agg(F.min("ub")).first()[0]
+        bound = pairs.agg(F.min("ub").alias("best"))
+        kept = pairs.crossJoin(bound).where(F.col("lb") <= F.col("best")).collect()
+        best = min((r["ub"] for r in kept), default=None)
         if best is not None and best <= _REACH * size:
             break
     else:
         raise RuntimeError(f"no train cell found near {split} pixels")
-    kept = pairs.where(F.col("lb") <= best).select("hx", "hy", "tx", "ty").collect()
-    candidates = [tuple(r) for r in kept]
+    candidates = [(r["hx"], r["hy"], r["tx"], r["ty"]) for r in kept]
 
     for lower in reversed(range(level)):
         size = base * _FANOUT**lower
