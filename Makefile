@@ -33,7 +33,6 @@ demo: $(STAMP) java
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
-	$(PY) -m ruff format --check src tests bench notebooks
 	$(PY) -m pytest
 
 bench: $(STAMP) java
