@@ -1,65 +1,24 @@
-"""Small course-layout datasets whose pixel locations recur every year, and readers of a split
-dataset, for the 01_split tests (and any test that needs a split dataset).
+"""Test helpers around split datasets: generated input, and readers of what 01_split wrote.
 
-`located_dataset` lays pixels on a regular lon/lat grid in two boxes, with the same
-locations in every year (as the course's data has) and fresh random names and series each
-year. `read_split` reads one folder of a split dataset with pyarrow.
+`generated` writes a small realistic course-layout dataset with the project's generator
+(pixel locations recur every year, as in the course's data); `read_split` reads one folder
+of a split dataset with pyarrow; `file_bytes` snapshots every file of an output.
 """
 
 from __future__ import annotations
 
 import os
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
-from course_data import course_rows
 
-from cropseries.writer import write_partition
-
-#: South-west corners (lon, lat) of the two boxes; about 40 km apart in the Delta.
-CORNERS = ((-91.00, 33.30), (-90.62, 33.45))
-NAMES = (
-    "Corn",
-    "Soybeans",
-    "Rice",
-    "Cotton",
-    "Fallow/Idle Cropland",
-    "Grassland/Pasture",
-    "Peanuts",
-    "Woody Wetlands",
-    "Dbl Crop WinWht/Soybeans",
-)
+from cropseries.synth import SynthConfig, generate
 
 
-def grid_locations(side: int, spacing_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """lon, lat [boxes * side**2] of every pixel: a side x side grid in each box."""
-    steps = np.arange(side) * spacing_deg
-    lon = np.concatenate([x0 + np.tile(steps, side) for x0, _ in CORNERS])
-    lat = np.concatenate([y0 + np.repeat(steps, side) for _, y0 in CORNERS])
-    return lon, lat
-
-
-def located_dataset(
-    root,
-    years=(2019, 2020, 2021),
-    side: int = 12,
-    spacing_deg: float = 0.002,
-    seed: int = 0,
-    names=NAMES,
-) -> str:
-    """Write every grid location once per year (one partition per box and year)."""
-    lon, lat = grid_locations(side, spacing_deg)
-    per_box = side * side
-    for b in range(len(CORNERS)):
-        where = slice(b * per_box, (b + 1) * per_box)
-        for year in years:
-            table = course_rows(
-                per_box, year, seed=seed + 10 * b + year, images=(1, 30), names=names
-            )
-            table = table.set_column(0, "lon", pa.array(lon[where]))
-            table = table.set_column(1, "lat", pa.array(lat[where]))
-            write_partition(str(root), f"{b}.0, 0.0, {b + 1}.0, 1.0", year, table)
+def generated(root, pixels: int, boxes: int = 2, seed: int = 2, years=(2019, 2020, 2021)) -> str:
+    """A generated course-layout dataset of `pixels` locations x `years` at `root`."""
+    config = SynthConfig(pixels=pixels, years=tuple(years), seed=seed, boxes=boxes)
+    generate(str(root), config, progress=False)
     return str(root)
 
 

@@ -27,6 +27,22 @@ def test_albers_matches_proj_to_a_millimetre(spark):
         assert row["y"] == pytest.approx(row["ey"], abs=1e-3)
 
 
+def test_albers_agrees_with_the_generators_numpy_version(spark):
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from cropseries.geo import albers_xy
+    from cropseries.synth.geometry import albers_forward
+
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(-125, -66, 500), rng.uniform(24, 50, 500)
+    rows = list(zip(lon.tolist(), lat.tolist(), strict=True))
+    frame = spark.createDataFrame(rows, "lon double, lat double")
+    x, y = albers_xy(F.col("lon"), F.col("lat"))
+    got = np.array(frame.select(x, y).collect())
+    assert np.abs(got - np.stack(albers_forward(lon, lat), axis=1)).max() < 1e-6
+
+
 def test_pixel_id_packs_rounded_degrees_and_separates_neighbours(spark):
     from pyspark.sql import functions as F
 

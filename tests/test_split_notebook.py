@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 from conftest import run_notebook
-from split_data import located_dataset, read_split
+from split_data import generated, read_split
 
 from cropseries.cli import main
 from cropseries.config import SPLITS
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    return located_dataset(tmp_path_factory.mktemp("course") / "course", side=6)
+    return generated(tmp_path_factory.mktemp("course") / "course", pixels=72)
 
 
 def test_notebook_writes_the_split_and_shows_its_figures(spark, course, tmp_path):
@@ -26,7 +26,7 @@ def test_notebook_writes_the_split_and_shows_its_figures(spark, course, tmp_path
         "input_path": course,
         "output_path": str(out),
         "strategy": "year+block",
-        "block_size_m": "600",
+        "block_size_m": "2000",
         "seed": "1",
     }
     result = run_notebook("01_split", spark, widgets)
@@ -56,7 +56,7 @@ def _decoded(trace: dict) -> dict:
 def test_split_command_prints_the_report_and_honours_its_options(course, tmp_path, capsys):
     out = tmp_path / "splits"
     args = ["split", "--input", course, "--output", str(out), "--strategy", "block", "--seed", "5"]
-    assert main([*args, "--block-size-m", "600", "--double-crops-in"]) == 0
+    assert main([*args, "--block-size-m", "2000", "--double-crops-in"]) == 0
     printed = capsys.readouterr().out
     assert "input rows 216 = split rows" in printed
     assert f"report: {out}/split_report.json" in printed

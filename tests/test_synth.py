@@ -31,9 +31,21 @@ YEARS = (2019, 2020, 2021)
 B04, B03, B08 = (BANDS.index(b) for b in ("B04", "B03", "B08"))
 #: Classes the issue requires in the mix (course_facts section 5 plus water, wheat, hay, grass).
 REQUIRED_CLASSES = (
-    "Rice", "Corn", "Cotton", "Fallow/Idle Cropland", "Soybeans", "Dbl Crop WinWht/Soybeans",
-    "Developed/Open Space", "Background", "Woody Wetlands", "Peanuts", "Developed/Low Intensity",
-    "Open Water", "Winter Wheat", "Other Hay/Non Alfalfa", "Grass/Pasture",
+    "Rice",
+    "Corn",
+    "Cotton",
+    "Fallow/Idle Cropland",
+    "Soybeans",
+    "Dbl Crop WinWht/Soybeans",
+    "Developed/Open Space",
+    "Background",
+    "Woody Wetlands",
+    "Peanuts",
+    "Developed/Low Intensity",
+    "Open Water",
+    "Winter Wheat",
+    "Other Hay/Non Alfalfa",
+    "Grass/Pasture",
 )
 
 
@@ -108,8 +120,11 @@ def test_fields_are_rectangles_covering_the_box():
 
 
 def test_neighbouring_pixels_share_their_field_label(tmp_path):
-    generate(str(tmp_path / "dense"), SynthConfig(pixels=10000, years=(2021,), seed=3, boxes=1),
-             progress=False)
+    generate(
+        str(tmp_path / "dense"),
+        SynthConfig(pixels=10000, years=(2021,), seed=3, boxes=1),
+        progress=False,
+    )
     part = open_course_dataset(str(tmp_path / "dense")).dataset.to_table()
     x, y = geometry.albers_forward(part.column("lon").to_numpy(), part.column("lat").to_numpy())
     names = np.asarray(part.column("CDL").to_pylist())
@@ -141,12 +156,16 @@ def test_sample_grid_is_regular_from_an_offset():
 def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
     config = SynthConfig(pixels=210, years=(2020, 2021), seed=5)
     paths = {}
-    for name, cfg in (("a", config), ("b", config),
-                      ("c", SynthConfig(pixels=210, years=(2020, 2021), seed=6))):
+    for name, cfg in (
+        ("a", config),
+        ("b", config),
+        ("c", SynthConfig(pixels=210, years=(2020, 2021), seed=6)),
+    ):
         generate(str(tmp_path / name), cfg, progress=False)
         root = tmp_path / name
-        paths[name] = {os.path.relpath(f, root): Path(f).read_bytes()
-                       for f in parquet_files(str(root))}
+        paths[name] = {
+            os.path.relpath(f, root): Path(f).read_bytes() for f in parquet_files(str(root))
+        }
     assert paths["a"] == paths["b"]
     assert paths["a"].keys() == paths["c"].keys()
     assert all(paths["a"][k] != paths["c"][k] for k in paths["a"])
@@ -187,12 +206,16 @@ def test_every_row_decodes_with_dates_in_the_year_and_stored_scl(table):
 
 def test_int32le_codec_writes_the_same_values(tmp_path):
     for codec in ("uint16be", "int32le"):
-        generate(str(tmp_path / codec), SynthConfig(pixels=70, years=(2021,), seed=2, codec=codec),
-                 progress=False)
+        generate(
+            str(tmp_path / codec),
+            SynthConfig(pixels=70, years=(2021,), seed=2, codec=codec),
+            progress=False,
+        )
     a = open_course_dataset(str(tmp_path / "uint16be")).dataset.to_table()
     b = open_course_dataset(str(tmp_path / "int32le")).dataset.to_table()
     assert pc.binary_length(b.column("bands"))[0].as_py() == (
-        2 * pc.binary_length(a.column("bands"))[0].as_py())
+        2 * pc.binary_length(a.column("bands"))[0].as_py()
+    )
     sa, sb = decode_series(a, "uint16be"), decode_series(b, "int32le")
     assert np.array_equal(sa.bands, sb.bands) and np.array_equal(sa.dates, sb.dates)
     assert np.array_equal(sa.scl, sb.scl)
@@ -205,8 +228,9 @@ def test_int32le_codec_writes_the_same_values(tmp_path):
 @pytest.mark.parametrize("year", YEARS)
 def test_realism_target_passes_at_test_scale(dataset, year):
     report = realism_report(dataset, year)
-    assert report.passed, [(b.band, round(b.mean_difference, 2), round(b.std_difference, 2))
-                           for b in report.bands]
+    assert report.passed, [
+        (b.band, round(b.mean_difference, 2), round(b.std_difference, 2)) for b in report.bands
+    ]
     assert report.rows == 2100
 
 
@@ -231,8 +255,9 @@ def test_class_mix_is_like_the_course_test_box(table):
     present = {n.decode() for n in pc.unique(table.column("CDL")).to_pylist()}
     assert set(REQUIRED_CLASSES) <= present, set(REQUIRED_CLASSES) - present
     assert present <= set(name_to_code())
-    names, counts = np.unique(np.array(_year(table, 2019).column("CDL").to_pylist()),
-                              return_counts=True)
+    names, counts = np.unique(
+        np.array(_year(table, 2019).column("CDL").to_pylist()), return_counts=True
+    )
     share = {n.decode(): c / counts.sum() for n, c in zip(names, counts, strict=True)}
     for crop in ("Rice", "Corn", "Cotton", "Soybeans"):
         assert 0.08 < share[crop] < 0.35, (crop, share[crop])
@@ -329,8 +354,10 @@ def test_crops_are_told_apart_by_their_seasonal_curves_not_their_mean(table):
     def mean_spectrum(part):
         series = decode_series(part)
         rows = series.row_index()
-        return np.stack([np.bincount(rows, series.bands[:, k]) / series.counts
-                         for k in range(len(BANDS))], axis=1)
+        return np.stack(
+            [np.bincount(rows, series.bands[:, k]) / series.counts for k in range(len(BANDS))],
+            axis=1,
+        )
 
     train_m, test_m = mean_spectrum(_year(table, 2020)), mean_spectrum(_year(table, 2021))
     scale = train_m.std(0)
@@ -365,8 +392,19 @@ def test_report_defaults_to_the_latest_year_and_rejects_a_missing_one(dataset):
 
 def test_command_line_generates_and_reports(tmp_path, capsys):
     out = str(tmp_path / "cli")
-    args = ["synth", "--out", out, "--pixels", "700", "--years", "2020", "2021", "--seed", "4",
-            "--quiet"]
+    args = [
+        "synth",
+        "--out",
+        out,
+        "--pixels",
+        "700",
+        "--years",
+        "2020",
+        "2021",
+        "--seed",
+        "4",
+        "--quiet",
+    ]
     assert main(args) == 0
     assert "1,400 pixel-years" in capsys.readouterr().out
     assert main(["synth", "--report", out, "--year", "2020"]) == 0

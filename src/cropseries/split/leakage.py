@@ -41,21 +41,24 @@ def _distance(ax, ay, bx, by):
     return F.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by))
 
 
-def nearest_train(held, train, radius_m: float):
+def nearest_train(held, train, radius_m: float, cells_per_radius: int = 1):
     """Held pixels that have a train pixel within `radius_m`, with the distance to the nearest.
 
     `held` and `train` have columns split, pixel_id, x, y; returns (split, pixel_id, distance_m).
+    Cells are `radius_m / cells_per_radius` wide and each held pixel looks `cells_per_radius`
+    cells around its own: more, smaller cells compare fewer pairs where pixels are dense.
     """
     from pyspark.sql import functions as F
 
+    size = radius_m / cells_per_radius
     cells = held.select(
         "split",
         "pixel_id",
         F.col("x").alias("hx"),
         F.col("y").alias("hy"),
-        F.explode(_offsets(1)).alias("o"),
-        cell_index(F.col("x"), radius_m).alias("cx0"),
-        cell_index(F.col("y"), radius_m).alias("cy0"),
+        F.explode(_offsets(cells_per_radius)).alias("o"),
+        cell_index(F.col("x"), size).alias("cx0"),
+        cell_index(F.col("y"), size).alias("cy0"),
     ).select(
         "split",
         "pixel_id",
@@ -67,8 +70,8 @@ def nearest_train(held, train, radius_m: float):
     targets = train.select(
         F.col("x").alias("tx"),
         F.col("y").alias("ty"),
-        cell_index(F.col("x"), radius_m).alias("cx"),
-        cell_index(F.col("y"), radius_m).alias("cy"),
+        cell_index(F.col("x"), size).alias("cx"),
+        cell_index(F.col("y"), size).alias("cy"),
     )
     distance = _distance(F.col("hx"), F.col("hy"), F.col("tx"), F.col("ty"))
     return (
@@ -89,7 +92,7 @@ def distance_to_train(spark, points) -> dict[str, dict]:
     near, far = RADII_M
     within_near = nearest_train(held, train, near)
     outside_near = held.join(within_near, ["split", "pixel_id"], "left_anti")
-    within_far = nearest_train(outside_near, train, far)
+    within_far = nearest_train(outside_near, train, far, cells_per_radius=4)
 
     def summary(frame, kind, distance):
         return frame.groupBy("split").agg(

@@ -66,7 +66,9 @@ def _lay_out(staging: str) -> None:
     if not files:
         raise SplitError(f"01_split wrote no files into {staging}")
     schema = pq.read_schema(files[0], filesystem=fs)
-    fs.delete_file(_join(root, "_SUCCESS"))
+    success = _join(root, "_SUCCESS")  # Spark's marker; split_report.json is ours
+    if fs.get_file_info(success).type == pafs.FileType.File:
+        fs.delete_file(success)
     if fs.get_file_info(_join(root, f"split={EXCLUDED}")).type == pafs.FileType.Directory:
         fs.move(_join(root, f"split={EXCLUDED}"), _join(root, EXCLUDED_DIR))
     for folder in [*(f"split={s}" for s in SPLITS), EXCLUDED_DIR]:
