@@ -31,6 +31,7 @@ demo: $(STAMP) java
 	$(PY) -m cropseries validate $(DEMO_DIR)/course
 	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
 	$(PY) -m cropseries split --input $(DEMO_DIR)/course --output $(DEMO_DIR)/splits --strategy year --seed 7
+	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks

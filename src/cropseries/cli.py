@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # 01_split commands
     "split": ("cropseries.split.cli", "split a course-layout dataset into train/val/test (Spark)"),
     # 02_stats commands
+    "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
     # Databricks commands
 }

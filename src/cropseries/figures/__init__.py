@@ -1,5 +1,1 @@
-"""Plotly figures for a person to inspect each stage; one module per stage.
-
-Figure functions take small in-memory data (pandas frames, reports) and return
-`plotly.graph_objects.Figure`s; whatever reads or samples data with Spark is named as such.
-"""
+"""Plotly figures for inspecting every stage; each module draws one stage's output."""
