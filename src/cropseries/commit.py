@@ -26,11 +26,6 @@ def sibling(path: str, tag: str) -> str:
     return f"{head}{slash}_{name}.{tag}-{uuid.uuid4().hex[:12]}"
 
 
-def exists(path: str) -> bool:
-    fs, local = resolve(path)
-    return fs.get_file_info(local).type != pafs.FileType.NotFound
-
-
 def discard(path: str) -> None:
     """Remove a directory tree if it exists."""
     fs, local = resolve(path)

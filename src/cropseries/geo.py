@@ -73,17 +73,9 @@ def cell_index(coordinate, size_m: float):
 
 def cell_id(x, y, size_m: float):
     """One int64 per square cell of edge `size_m` metres: (floor(x/size) + 2**30) * 2**32
-    + floor(y/size) + 2**30. Columns in, a long Column out; `cell_xy` inverts it."""
+    + floor(y/size) + 2**30. Columns in (metres), a long Column out."""
     from pyspark.sql import functions as F
 
     cx = cell_index(x, size_m) + _CELL_OFFSET
     cy = cell_index(y, size_m) + _CELL_OFFSET
     return F.shiftleft(cx, 32).bitwiseOR(cy)
-
-
-def cell_xy(ids):
-    """Cell indices (floor(x/size), floor(y/size)) of `cell_id` values: numpy int64 in, two out."""
-    import numpy as np
-
-    ids = np.asarray(ids, np.int64)
-    return (ids >> 32) - _CELL_OFFSET, (ids & 0xFFFFFFFF) - _CELL_OFFSET
