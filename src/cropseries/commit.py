@@ -2,8 +2,8 @@
 
 A failed run leaves only a hidden `_<name>.tmp-<id>` sibling (which `discard` removes, and
 which Spark and `reader` ignore), never a half-written output; a rerun replaces the old
-output whole, so nothing is duplicated. The swap is two renames, atomic on local disks,
-`/Volumes` and `/dbfs`; on object stores (`s3://`) pyarrow moves file by file. This module
+output whole, so nothing is duplicated. The swap is two renames (pyarrow's `move`): atomic
+on local disks, as good as the store's move elsewhere (`/Volumes`, `/dbfs`, `s3://`). This module
 knows nothing about what a stage writes, beyond tidying the names of Spark's part files.
 """
 

@@ -24,10 +24,11 @@ from cropseries.split.leakage import pixel_points
 from cropseries.split.report import REPORT_FILE, SplitReport, measure
 
 #: Target Parquet row-group size of the split files, bytes as Parquet buffers them
-#: (`parquet.block.size`). About 4,000 course rows (60 images each): small enough that the
-#: loader holds a few MB per open row group and shuffles among hundreds of groups per split,
-#: large enough that each column chunk is a fast sequential read.
-ROW_GROUP_BYTES = 8 * 1024 * 1024
+#: (`parquet.block.size`; Spark cannot set rows per group). About 700-1,400 course rows of
+#: 60 images (1.5 MB), like `writer.ROW_GROUP_ROWS` in the package's own files: the loader's
+#: unit of sharding and file-level shuffling, so hundreds of them per split shuffle well and
+#: each holds only a couple of MB in memory, while still reading sequentially at full speed.
+ROW_GROUP_BYTES = 2 * 1024 * 1024
 #: Rows per file at most (`maxRecordsPerFile`), so no split file grows past a few hundred MB.
 MAX_ROWS_PER_FILE = 250_000
 #: Folder of excluded rows inside the output.
