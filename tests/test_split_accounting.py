@@ -1,6 +1,7 @@
 """Bad input: refused before any work, or excluded with its reason and counted; a failed run
 leaves the output as it was."""
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -128,16 +129,12 @@ def test_a_failed_run_leaves_the_previous_output_untouched(
 ):
     import cropseries.split.stage as stage
 
-    out, _ = split_damaged
+    out, report = split_damaged
     before = file_bytes(out)
-    real = stage.measure
-
-    def losing_a_row(*args, **kwargs):
-        report = real(*args, **kwargs)
-        report.rows["train"] -= 1
-        return report
-
-    monkeypatch.setattr(stage, "measure", losing_a_row)
+    lost_a_row = dataclasses.replace(
+        report, rows={**report.rows, "train": report.rows["train"] - 1}
+    )
+    monkeypatch.setattr(stage, "measure", lambda *args, **kwargs: lost_a_row)
     with pytest.raises(SplitError, match="rows do not add up"):
         run_split(spark, damaged[0], out, SplitConfig(strategy="block"))
     assert file_bytes(out) == before
