@@ -11,6 +11,7 @@ from split_data import generated, read_split
 
 from cropseries.cli import main
 from cropseries.config import SPLITS
+from cropseries.split import SplitError, SplitReport, read_report
 
 pytestmark = pytest.mark.spark
 
@@ -65,6 +66,10 @@ def test_split_command_prints_the_report_and_honours_its_options(course, tmp_pat
     assert report["excluded"]["double_crop"] > 0
     for split in ("train", "val", "test"):
         assert not pc.any(read_split(str(out), f"split={split}").column("is_double_crop")).as_py()
+
+    assert read_report(str(out)) == SplitReport.from_json(json.dumps(report))
+    with pytest.raises(SplitError, match="not a finished split"):
+        read_report(str(tmp_path))
 
     assert main([*args, "--fractions", "0.5", "0.2", "0.2"]) == 2
     assert "fractions must sum to 1" in capsys.readouterr().err

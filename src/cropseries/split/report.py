@@ -8,7 +8,7 @@ readable summary. Deciding what to write is `stage`'s business.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from cropseries.config import SPLITS
 from cropseries.legend import legend_by_name
@@ -45,7 +45,6 @@ class SplitReport:
     """Per held-out split: pixels, within_100m, within_1km, their fractions, and
     min_distance_to_train_m (EPSG:5070 metres; None when train is empty)."""
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def split_rows(self) -> int:
@@ -104,7 +103,6 @@ class SplitReport:
                 + f", within 100 m {d['fraction_within_100m']:.1%}"
                 f", within 1 km {d['fraction_within_1km']:.1%}"
             )
-        lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
