@@ -108,23 +108,21 @@ def distance_to_train(spark, points) -> dict[str, dict]:
         .unionByName(summary(within_far, "far", F.col("distance_m")))
         .collect()
     )
-    found = {(r["split"], r["kind"]): r for r in rows}
-    has_train = ("train", "all") in found
+    counted = {(r["split"], r["kind"]): (r["pixels"], r["min_m"]) for r in rows}
     report = {}
     for split in HELD_OUT:
-        total = found[(split, "all")]["pixels"] if (split, "all") in found else 0
-        hits = [found[(split, k)] for k in ("near", "far") if (split, k) in found]
-        n_near = found[(split, "near")]["pixels"] if (split, "near") in found else 0
-        n_far = n_near + sum(r["pixels"] for r in hits if r["kind"] == "far")
-        minimum = min((r["min_m"] for r in hits), default=None)
-        if minimum is None and total and has_train:
+        total, _ = counted.get((split, "all"), (0, None))
+        n_near, min_near = counted.get((split, "near"), (0, None))
+        n_far, min_far = counted.get((split, "far"), (0, None))
+        minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
+        if minimum is None and total and ("train", "all") in counted:
             minimum = far_min_distance(spark, points, split)
         report[split] = {
             "pixels": total,
             "within_100m": n_near,
-            "within_1km": n_far,
+            "within_1km": n_near + n_far,
             "fraction_within_100m": n_near / total if total else None,
-            "fraction_within_1km": n_far / total if total else None,
+            "fraction_within_1km": (n_near + n_far) / total if total else None,
             "min_distance_to_train_m": minimum,
         }
     return report
