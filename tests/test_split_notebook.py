@@ -11,6 +11,7 @@ from split_data import generated, read_split
 
 from cropseries.cli import main
 from cropseries.config import SPLITS
+from cropseries.figures.split import map_sample
 from cropseries.split import SplitError, SplitReport, read_report
 
 pytestmark = pytest.mark.spark
@@ -41,6 +42,8 @@ def test_notebook_writes_the_split_and_shows_its_figures(spark, course, tmp_path
         [report.classes[t["name"]].get(c, 0) for c in classes[0]["x"]] for t in classes
     ]
     assert dict(zip(exclusions[0]["x"], exclusions[0]["y"], strict=True)) == report.excluded
+    sample = map_sample(spark, report, max_points=10)
+    assert 0 < len(sample) <= 10 and set(sample["split"]) <= set(SPLITS)
 
 
 def _decoded(trace: dict) -> dict:
