@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # 02_stats commands
     # 03_loader commands
     # Databricks commands
+    "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
+    "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),
 }
 
 
