@@ -93,9 +93,12 @@ def config_files(repo: Path = REPO) -> list[Path]:
     return files
 
 
-def load_bundle(repo: Path = REPO, target: str | None = None) -> dict:
+def load_bundle(
+    repo: Path = REPO, target: str | None = None, variables: dict[str, str] | None = None
+) -> dict:
     """The configuration `target` (default: the target marked `default`) would deploy.
 
+    `variables` override the variables' values, as `--var name=value` does for the CLI.
     Relative `notebook_path` and `whl` paths become absolute local paths (relative to the file
     that names them, as the CLI resolves them); `${var.*}`, `${bundle.*}` and `${workspace.*}`
     references are substituted. Raises `BundleError` for an unknown target or reference.
@@ -123,6 +126,7 @@ def load_bundle(repo: Path = REPO, target: str | None = None) -> dict:
         f"var.{name}": str(spec.get("default", ""))
         for name, spec in config.get("variables", {}).items()
     }
+    variable_overrides.update(variables or {})
     values.update({f"var.{name}": str(value) for name, value in variable_overrides.items()})
     values.update(WORKSPACE_VALUES)
     values.update({"bundle.name": config["bundle"]["name"], "bundle.target": target})
