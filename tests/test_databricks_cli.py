@@ -8,6 +8,8 @@ from databricks_stand_in import DatabricksStandIn
 from cropseries.cli import main
 
 DEST = "/Volumes/workspace/default/cropseries/course"
+#: A box folder named as the course names them: spaces and commas must survive the URL.
+BOX = "bbox=402495.0, 1269735.0, 417495.0, 1284735.0"
 
 
 @pytest.fixture
@@ -25,10 +27,15 @@ def stand_in(monkeypatch, tmp_path):
 
 @pytest.fixture
 def course_dir(tmp_path):
-    """A small dataset folder: five partition files, a nested folder and a hidden checksum."""
+    """A small dataset folder: five files, nested folders and a hidden checksum."""
     root = tmp_path / "course"
-    for bbox, year, size in [("a", 2019, 10), ("a", 2020, 0), ("b", 2019, 3000), ("b", 2021, 7)]:
-        folder = root / f"bbox={bbox}" / f"year={year}"
+    for box, year, size in [
+        ("bbox=a", 2019, 10),
+        ("bbox=a", 2020, 0),
+        (BOX, 2019, 3000),
+        (BOX, 2021, 7),
+    ]:
+        folder = root / box / f"year={year}"
         folder.mkdir(parents=True)
         (folder / "part-0.parquet").write_bytes(
             bytes(range(256)) * (size // 256) + b"x" * (size % 256)
@@ -67,7 +74,7 @@ def test_upload_skips_files_already_there_with_the_same_size_against_local_http_
     stand_in, course_dir, capsys
 ):
     same_size = f"{DEST}/bbox=a/year=2019/part-0.parquet"
-    truncated = f"{DEST}/bbox=b/year=2019/part-0.parquet"
+    truncated = f"{DEST}/{BOX}/year=2019/part-0.parquet"
     stand_in.state.add_file(same_size, b"?" * 10)  # same size: taken as already uploaded
     stand_in.state.add_file(truncated, b"partial")  # another size: uploaded again
 
@@ -76,7 +83,7 @@ def test_upload_skips_files_already_there_with_the_same_size_against_local_http_
     assert stand_in.state.files[same_size] == b"?" * 10
     assert (
         stand_in.state.files[truncated]
-        == (course_dir / "bbox=b/year=2019/part-0.parquet").read_bytes()
+        == (course_dir / BOX / "year=2019" / "part-0.parquet").read_bytes()
     )
     assert len(puts(stand_in)) == 4
     assert "uploaded 4 files (3,021 bytes), 1 already there" in capsys.readouterr().out
