@@ -212,15 +212,19 @@ def test_every_base_parameter_names_a_widget_its_notebook_reads():
         assert not unread, f"task {task.task_key} passes widgets its notebook never reads: {unread}"
 
 
-def test_job_parameter_names_differ_from_every_widget_name():
-    # Databricks hands every job parameter to every task; a widget of the same name in a notebook
-    # would silently take the job parameter's value instead of its task's mapping.
+def test_a_job_parameter_sets_a_widget_of_its_name_only_where_the_task_maps_it_so():
+    # Databricks hands every job parameter to every task, where it overrides the widget of the
+    # same name; that must be what the task asks for, not a coincidence of names.
     job = jobs(load_bundle())["cropseries"]
-    widgets = set()
-    for path in existing_notebooks(job).values():
-        found = notebook_widgets(path)
-        widgets |= found.read | set(found.defined)
-    assert {p.name for p in job.parameters} & widgets == set()
+    paths = existing_notebooks(job)
+    names = {p.name for p in job.parameters}
+    for task in job.tasks:
+        found = notebook_widgets(paths[task.task_key])
+        base = task.notebook_task.base_parameters or {}
+        for name in names & (found.read | set(found.defined)):
+            assert base.get(name) == f"{{{{job.parameters.{name}}}}}", (
+                f"job parameter {name!r} would set widget {name!r} of {task.task_key}"
+            )
 
 
 # -- notebook format and bootstrap -----------------------------------------------------------
