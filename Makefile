@@ -30,10 +30,10 @@ demo: $(STAMP) java
 	$(PY) -m cropseries synth --out $(DEMO_DIR)/course --pixels $(DEMO_PIXELS) --years 2019 2020 2021 --seed 7
 	$(PY) -m cropseries validate $(DEMO_DIR)/course
 	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
+	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
-	$(PY) -m ruff format --check src tests bench notebooks
 	$(PY) -m pytest
 
 bench: $(STAMP) java

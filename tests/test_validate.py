@@ -164,3 +164,12 @@ def test_command_line_exit_codes(tmp_path):
     one_file(bad, course_rows(3, 2021).drop_columns(["tiles"]))
     broken = subprocess.run([*command, str(bad)], capture_output=True, text=True)
     assert broken.returncode == 1 and "column 'tiles'" in broken.stdout
+
+
+def test_tile_names_must_look_like_mgrs_tiles(tmp_path):
+    table = course_rows(3, 2021, images=(2, 4))
+    tiles = table.column("tiles").to_pylist()
+    tiles[2] = tiles[2].replace(b"15SXR_0", b"15SXR\x00\x00", 1)
+    path = one_file(tmp_path, replace(table, "tiles", tiles))
+    p = only_problem(validate_dataset(str(tmp_path)))
+    assert (p.file, p.row, p.column) == (path, 2, "tiles") and "MGRS" in p.message

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
     # 01_split commands
     # 02_stats commands
+    "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
     # Databricks commands
     "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),

@@ -48,6 +48,8 @@ class StatsConfig:
     """SCL classes whose observations are left out (course: none)."""
     per_label: bool = False
     """Also compute band statistics per label (not in the course)."""
+    legend: str = "course"
+    """The legend 01_split labelled with, checked against the data (course: the course's)."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
 

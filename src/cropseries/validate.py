@@ -25,6 +25,8 @@ from cropseries.layout import NUM_BANDS, STORED_SCL, parse_bbox
 from cropseries.legend import cdl_codes
 from cropseries.reader import parquet_files, resolve, schema_problems
 
+#: One entry of `tiles`: an MGRS tile (zone, latitude band, 100 km square) and a number.
+TILE_NAME = r"^\d{1,2}[C-X][A-Z]{2}_\d+$"
 _PARTITION = re.compile(r"(?:^|/)bbox=([^/]*)/year=([^/]*)/[^/]*$")
 
 
@@ -221,15 +223,21 @@ def _check_batch(
     for item in pc.value_counts(names.filter(pa.array(codes >= 0))).to_pylist():
         summary.classes[item["values"]] += item["counts"]
 
-    tiles = batch.column("tiles").cast(pa.string(), safe=False)
-    tile_count = np.asarray(pc.count_substring(tiles, ",").fill_null(0), np.int64) + 1
-    tile_count[np.asarray(pc.binary_length(tiles).fill_null(0)) == 0] = 0
-    check.rows(
-        tile_count != num_images,
-        first_row,
-        "tiles",
-        lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}",
-    )
+    text = batch.column("tiles").cast(pa.string(), safe=False)
+    tiles = pc.split_pattern(text, ",")
+    empty = np.asarray(pc.equal(text, "").fill_null(True))
+    tile_count = np.where(empty, 0, np.asarray(pc.list_value_length(tiles).fill_null(0)))
+    check.rows(tile_count != num_images, first_row, "tiles",
+               lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}")
+    parent = np.asarray(pc.list_parent_indices(tiles))
+    tokens = pc.list_flatten(tiles)
+    names = pc.unique(tokens)  # a box has a handful of tile names: match each once
+    good_names = names.filter(pc.match_substring_regex(names, TILE_NAME))
+    well_formed = np.asarray(pc.is_in(tokens, value_set=good_names))
+    bad_tile = np.zeros(n, bool)
+    bad_tile[parent[~well_formed & ~empty[parent]]] = True
+    check.rows(bad_tile, first_row, "tiles",
+               lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)")
 
     summary.rows += n
     summary.images += int(counts.sum())

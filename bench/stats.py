@@ -1,0 +1,217 @@
+"""How fast 02_stats computes its statistics, against reading the same columns and a plain
+numpy pass; and how far its numbers are from the course's way of computing them.
+
+    python bench/stats.py [--rows 1000000] [--splits DIR] [--methods floor,numpy,spark,course]
+
+Without --splits, generates a course-layout dataset of about --rows pixel-years with the
+project's generator and splits it with 01_split (once, kept under the ignored data/ folder).
+Each method then runs in its own process, sampled for the peak resident memory of its whole
+process tree (the Spark JVM and Python workers included):
+  floor   pyarrow reads the columns 02_stats decodes from every train file (the floor);
+  numpy   one process streams the same batches through the same decode and moment kernel;
+  spark   `compute_stats` on a local Spark Connect session (session start not timed);
+  course  the course's way: the train split into pandas, one random bucketed window per
+          row (course_facts section 4), mean and std of its non-zero values.
+Prints train rows per second, peak memory, ratios to the floor, and the relative difference
+of the course's mean and std from 02_stats' per band.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from cropseries.codecs import decode_series
+from cropseries.layout import BANDS, NUM_BANDS
+from cropseries.reader import parquet_files
+from cropseries.stats.moments import Moments, batch_moments, valid_observations
+
+COLUMNS = ["num_images", "bands", "img_dates", "scl_vals"]
+YEARS = ("2019", "2020", "2021")
+
+
+def ensure_splits(data: str, rows: int) -> str:
+    """A split dataset of about `rows` pixel-years under `data` (generated once)."""
+    course, splits = f"{data}/course", f"{data}/splits"
+    if not os.path.isdir(course):
+        pixels = str(-(-rows // len(YEARS)))
+        generate = ["synth", "--out", course, "--pixels", pixels, "--years", *YEARS, "--seed", "1"]
+        subprocess.run([sys.executable, "-m", "cropseries", *generate], check=True)
+    if not os.path.isdir(splits):
+        split = ["split", "--input", course, "--output", splits]
+        subprocess.run([sys.executable, "-m", "cropseries", *split], check=True)
+    return splits
+
+
+def train_files(splits: str) -> list[str]:
+    return parquet_files(os.path.join(splits, "split=train"))
+
+
+def run_floor(splits: str) -> dict:
+    rows = 0
+    for path in train_files(splits):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=COLUMNS):
+            rows += batch.num_rows
+    return {"rows": rows}
+
+
+def run_numpy(splits: str) -> dict:
+    moments, rows = Moments.empty(1, NUM_BANDS), 0
+    for path in train_files(splits):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=2048, columns=COLUMNS):
+            series = decode_series(batch)
+            groups = np.zeros(len(series.bands), np.int64)
+            part = batch_moments(series.bands, valid_observations(series), groups, 1)
+            moments, rows = moments.merge(part), rows + batch.num_rows
+    return {"rows": rows, "mean": moments.mean[0].tolist(), "std": moments.std()[0].tolist()}
+
+
+def run_spark(splits: str) -> dict:
+    from cropseries.session import local_session
+    from cropseries.stats import compute_stats
+
+    spark = local_session()
+    spark.range(1).collect()  # start the server before the clock
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        stats = compute_stats(spark, splits, out=os.path.join(tmp, "stats.json"))
+        seconds = time.perf_counter() - started
+    return {
+        "rows": stats.metadata["rows"],
+        "mean": stats.mean.tolist(),
+        "std": stats.std.tolist(),
+        "seconds": seconds,
+    }
+
+
+def run_course(splits: str) -> dict:
+    import pandas as pd
+    import pyarrow as pa
+
+    from cropseries.stats.course import course_method_stats
+
+    frame = pd.read_parquet(os.path.join(splits, "split=train"), columns=COLUMNS)
+    series = decode_series(pa.Table.from_pandas(frame, preserve_index=False))
+    moments = course_method_stats(series, seed=0)
+    return {"rows": len(frame), "mean": moments.mean[0].tolist(), "std": moments.std()[0].tolist()}
+
+
+METHODS = {"floor": run_floor, "numpy": run_numpy, "spark": run_spark, "course": run_course}
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of process `root` and all its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
+        tree.update(children)
+        frontier = children
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            continue
+    return total
+
+
+def measure(method: str, splits: str) -> dict:
+    """Run one method in a child process; its result plus wall seconds and peak tree memory."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", method, "--splits", splits],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    peak = [0]
+
+    def sample():
+        while child.poll() is None:
+            peak[0] = max(peak[0], tree_rss_bytes(child.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = child.communicate()
+    sampler.join()
+    if child.returncode:
+        raise SystemExit(f"{method} failed (exit {child.returncode})")
+    return {**json.loads(out.strip().splitlines()[-1]), "peak_mb": peak[0] / 2**20}
+
+
+def child_main(method: str, splits: str) -> None:
+    started = time.perf_counter()
+    result = METHODS[method](splits)
+    result.setdefault("seconds", time.perf_counter() - started)
+    print(json.dumps(result))
+
+
+def report(results: dict[str, dict]) -> None:
+    floor = results.get("floor")
+    print(
+        f"{'method':<8} {'train rows':>11} {'seconds':>8} {'rows/s':>10} {'peak MB':>8} "
+        f"{'floor/method':>12}"
+    )
+    for name, r in results.items():
+        ratio = f"{floor['seconds'] / r['seconds']:.3f}" if floor else "-"
+        print(
+            f"{name:<8} {r['rows']:>11,} {r['seconds']:>8.2f} {r['rows'] / r['seconds']:>10,.0f} "
+            f"{r['peak_mb']:>8.0f} {ratio:>12}"
+        )
+    if "spark" in results and "numpy" in results:
+        gap = np.max(np.abs(np.array(results["numpy"]["mean"]) / results["spark"]["mean"] - 1))
+        print(f"spark vs numpy: largest relative difference of a band mean {gap:.1e}")
+    if "spark" in results and "course" in results:
+        spark, course = results["spark"], results["course"]
+        print("course method vs 02_stats: relative difference (course / 02_stats - 1) and the")
+        print("shift of the course's mean in 02_stats std units ((course - 02_stats) / std):")
+        print(f"{'band':>5} {'mean':>8} {'std':>8} {'shift':>8}")
+        for b, band in enumerate(BANDS):
+            mean, std = spark["mean"][b], spark["std"][b]
+            print(
+                f"{band:>5} {course['mean'][b] / mean - 1:>+8.1%} "
+                f"{course['std'][b] / std - 1:>+8.1%} {(course['mean'][b] - mean) / std:>+8.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="pixel-years to generate")
+    parser.add_argument("--splits", help="an existing split dataset (skips generation)")
+    parser.add_argument("--data", default="data/bench/stats")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", choices=sorted(METHODS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    splits = args.splits or ensure_splits(f"{args.data}-{args.rows}", args.rows)
+    if args.child:
+        child_main(args.child, splits)
+        return
+    run_floor(splits)  # warm the page cache so every method reads from memory
+    results = {m: measure(m, splits) for m in args.methods.split(",")}
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(f"split dataset: {splits}")
+        report(results)
+
+
+if __name__ == "__main__":
+    main()

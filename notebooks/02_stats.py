@@ -1,0 +1,70 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # 02_stats: normalization statistics and class weights
+# MAGIC
+# MAGIC Reads the split dataset written by 01_split and computes, with Spark, from the **train split
+# MAGIC only**: per-band count, mean and population standard deviation of the valid observations
+# MAGIC (DN != 0, optionally without some SCL classes), exactly (partial moments merged with Chan's
+# MAGIC formula). It also counts the labels of every split and derives class weights for training.
+# MAGIC Everything is written to `stats.json`, which 03_loader reads.
+# MAGIC
+# MAGIC Parameters:
+# MAGIC - `splits`: the split dataset directory (holds `split=train/`, `split=val/`, `split=test/`).
+# MAGIC - `out`: where to write `stats.json`; empty means `<splits>/stats.json`.
+# MAGIC - `exclude_scl`: comma-separated SCL codes whose images do not count (empty = none, as the course).
+# MAGIC - `per_label`: `true` to also write band statistics per label.
+
+# COMMAND ----------
+
+# Import the package from the repository when opened from a Git folder; the job installs it as a wheel.
+import os
+import sys
+
+if os.path.isdir("../src/cropseries"):
+    sys.path.insert(0, os.path.abspath("../src"))
+
+# COMMAND ----------
+
+dbutils.widgets.text("splits", "../data/demo/splits")
+dbutils.widgets.text("out", "")
+dbutils.widgets.text("exclude_scl", "")
+dbutils.widgets.text("per_label", "false")
+
+# COMMAND ----------
+
+from cropseries.config import StatsConfig
+from cropseries.stats import compute_stats
+from cropseries.stats.cli import scl_codes
+
+config = StatsConfig(
+    exclude_scl=scl_codes(dbutils.widgets.get("exclude_scl")),
+    per_label=dbutils.widgets.get("per_label").strip().lower() == "true",
+)
+stats = compute_stats(
+    spark, dbutils.widgets.get("splits"), config, out=dbutils.widgets.get("out") or None
+)
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC Raw DN of a random sample of train rows per band; the solid line is the mean and the dashed
+# MAGIC lines mean ± std of the whole train split, as the loader will normalize with them.
+
+# COMMAND ----------
+
+from cropseries.figures.stats import band_distributions, class_distribution, sample_band_values
+
+sample = sample_band_values(spark, stats.metadata["train"], stats, config)
+fig = band_distributions(sample, stats)
+fig.show()
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC Classes per split, as labelled by 01_split from the CDL class (the loader's vegetation rule,
+# MAGIC which makes "No Crop Growing", acts later, per window).
+
+# COMMAND ----------
+
+fig = class_distribution(stats)
+fig.show()

@@ -1,0 +1,82 @@
+"""`python -m cropseries stats`: run 02_stats on a split dataset from the command line.
+
+A thin wrapper over `stage.compute_stats`; Spark is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cropseries.codecs import CODECS, DEFAULT_CODEC
+from cropseries.layout import BANDS
+from cropseries.legend import LEGENDS
+
+
+def scl_codes(text: str) -> tuple[int, ...]:
+    """Parse "3,10" into (3, 10); an empty string is no exclusion."""
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of SCL codes"
+        ) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--splits",
+        required=True,
+        help="the split dataset written by 01_split (holds split=train/ ...)",
+    )
+    parser.add_argument("--out", help="where to write stats.json (default: SPLITS/stats.json)")
+    parser.add_argument(
+        "--exclude-scl",
+        type=scl_codes,
+        default=(),
+        metavar="CODES",
+        help="SCL codes whose images do not count, e.g. 3,10 (default: none, as the course)",
+    )
+    parser.add_argument(
+        "--per-label", action="store_true", help="also write band statistics per label"
+    )
+    parser.add_argument(
+        "--legend",
+        default="course",
+        choices=sorted(LEGENDS),
+        help="the legend 01_split labelled with (default: course)",
+    )
+    parser.add_argument(
+        "--codec",
+        default=DEFAULT_CODEC,
+        choices=sorted(CODECS),
+        help="element type of the byte columns (default: uint16be, the course's)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cropseries.config import StatsConfig
+    from cropseries.session import local_session
+    from cropseries.stats.errors import StatsError
+    from cropseries.stats.file import stats_path
+    from cropseries.stats.stage import compute_stats
+
+    config = StatsConfig(
+        exclude_scl=args.exclude_scl, per_label=args.per_label, legend=args.legend, codec=args.codec
+    )
+    try:
+        stats = compute_stats(local_session(), args.splits, config, out=args.out)
+    except StatsError as error:
+        print(f"stats: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {args.out or stats_path(args.splits)}: {stats.metadata['rows']} train rows, "
+        f"{stats.metadata['images']} images"
+    )
+    print(f"{'band':>5} {'count':>12} {'mean':>10} {'std':>10}")
+    for band, count, mean, std in zip(BANDS, stats.count, stats.mean, stats.std, strict=True):
+        print(f"{band:>5} {count:>12} {mean:>10.2f} {std:>10.2f}")
+    for split, counts in stats.class_counts.items():
+        pairs = zip(stats.classes, counts, strict=True)
+        print(f"{split}: " + ", ".join(f"{name} {n}" for name, n in pairs))
+    return 0

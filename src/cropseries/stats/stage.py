@@ -1,0 +1,313 @@
+"""The 02_stats Spark stage: band moments of the train split and class counts of every split.
+
+Spark reads the split dataset; `mapInArrow` decodes each Arrow batch with numpy and reduces
+a whole partition to one partial `Moments` row per group, so the driver collects only a few
+rows (partitions x groups) and merges them exactly. Classes are counted with a group-by.
+Runs on Spark Connect. The arithmetic is `moments`', the file format `file`'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from cropseries.codecs import decode_series
+from cropseries.config import StatsConfig
+from cropseries.layout import BANDS, NUM_BANDS, SCL_NAMES
+from cropseries.legend import legend_by_name
+from cropseries.reader import LayoutError, parquet_files, resolve, schema_problems, spark_path
+from cropseries.stats.classes import WEIGHT_FORMULA, class_counts, class_weights
+from cropseries.stats.errors import StatsError
+from cropseries.stats.file import Stats, stats_path, write_stats
+from cropseries.stats.moments import Moments, batch_moments, valid_observations
+
+#: Splits in the order stats.json lists them; any other `split=<name>` directory follows.
+SPLIT_ORDER = ("train", "val", "test")
+#: Columns 01_split adds that this stage reads, with their types.
+DERIVED_COLUMNS = {"cdl_code": pa.int32(), "label": pa.int32(), "pixel_id": pa.int64()}
+#: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
+SLICE_ROWS = 2048
+#: One row per partition and group, emitted by `partition_moments`.
+PARTIAL_SCHEMA = (
+    "group int, rows long, images long, count array<long>, mean array<double>, m2 array<double>"
+)
+
+
+@dataclass(frozen=True)
+class SplitFiles:
+    """One `split=<name>` directory: its Parquet files and their row count (from footers)."""
+
+    name: str
+    directory: str
+    files: tuple[str, ...]
+    rows: int
+
+
+def compute_stats(
+    spark, splits: str, config: StatsConfig | None = None, out: str | None = None
+) -> Stats:
+    """Compute the statistics of a split dataset and write them to `out` (default
+    `<splits>/stats.json`); returns them.
+
+    Band mean and population std (DN, float64 [12]) over the valid observations of the
+    train split (DN != 0, SCL not in `config.exclude_scl`); rows per label for every split;
+    class weights for train. Raises `StatsError` naming the file, split or band for a
+    missing or empty train split, an unreadable file, labels that do not follow
+    `config.legend`, or a band without valid observations; nothing is written then.
+    """
+    config = config or StatsConfig()
+    unknown = sorted(set(config.exclude_scl) - set(SCL_NAMES))
+    if unknown:
+        raise StatsError(f"exclude_scl {unknown}: not SCL codes (0..11)")
+    legend = legend_by_name(config.legend)
+    inventory = split_inventory(splits)
+    train = inventory["train"]
+    counts = class_counts(_label_rows(spark, splits, inventory), legend, splits)
+    counts = {name: counts.get(name, np.zeros(legend.num_classes, np.int64)) for name in inventory}
+    num_groups = legend.num_classes if config.per_label else 1
+    moments, rows, images, partitions = _train_moments(spark, train, config, num_groups)
+    total = moments.total()
+    if rows != train.rows or rows != counts["train"].sum():
+        raise StatsError(
+            f"{train.directory}: {rows} rows read, but the file footers say "
+            f"{train.rows} and the label count {counts['train'].sum()}; did the "
+            f"split change while 02_stats ran?"
+        )
+    empty = np.flatnonzero(total.count[0] == 0)
+    if empty.size:
+        raise StatsError(
+            f"{train.directory}: band {BANDS[empty[0]]} has no valid observation "
+            f"in {rows} rows ({_valid_definition(config)}); nothing written"
+        )
+    per_label = moments if config.per_label else None
+    stats = Stats(
+        bands=BANDS,
+        mean=total.mean[0],
+        std=total.std()[0],
+        count=total.count[0],
+        classes=legend.classes,
+        legend=legend.name,
+        class_counts=counts,
+        class_weights=class_weights(counts["train"], legend.no_crop_index),
+        label_count=None if per_label is None else per_label.count,
+        label_mean=None
+        if per_label is None
+        else np.where(per_label.count > 0, per_label.mean, np.nan),
+        label_std=None if per_label is None else per_label.std(),
+        definitions=_definitions(config),
+        metadata={
+            "input": str(splits),
+            "train": train.directory,
+            "rows": rows,
+            "images": images,
+            "files": len(train.files),
+            "partitions": partitions,
+            "config": dataclasses.asdict(config),
+            "spark_version": spark.version,
+            "cropseries_version": _package_version(),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
+    write_stats(stats, out or stats_path(splits))
+    return stats
+
+
+def split_inventory(splits: str) -> dict[str, SplitFiles]:
+    """Every `split=<name>` directory under `splits`, train first, checked from file footers.
+
+    Raises `StatsError` if `splits` or its train split is missing or has no rows, or if a
+    file is not readable Parquet or lacks a column this stage reads.
+    """
+    fs, root = resolve(splits)
+    if fs.get_file_info(root).type != pafs.FileType.Directory:
+        raise StatsError(f"{splits}: no such directory (expected the output of 01_split)")
+    names = [
+        info.base_name.removeprefix("split=")
+        for info in fs.get_file_info(pafs.FileSelector(root))
+        if info.type == pafs.FileType.Directory and info.base_name.startswith("split=")
+    ]
+    if "train" not in names:
+        expected = posixpath.join(str(splits), "split=train", "part-*.parquet")
+        raise StatsError(f"{splits}: no train split (expected {expected}, as 01_split writes it)")
+    order = sorted(names, key=lambda n: (SPLIT_ORDER.index(n) if n in SPLIT_ORDER else 99, n))
+    inventory = {name: _split_files(fs, splits, name) for name in order}
+    if inventory["train"].rows == 0:
+        train = inventory["train"]
+        raise StatsError(
+            f"{train.directory}: the train split is empty "
+            f"({len(train.files)} Parquet files, 0 rows)"
+        )
+    return inventory
+
+
+def _split_files(fs: pafs.FileSystem, splits: str, name: str) -> SplitFiles:
+    directory = posixpath.join(str(splits), f"split={name}")
+    try:
+        files = parquet_files(directory)
+    except LayoutError as error:
+        raise StatsError(str(error)) from None
+    rows = 0
+    for path in files:
+        try:
+            metadata = pq.ParquetFile(fs.open_input_file(path)).metadata
+        except (OSError, pa.ArrowException) as error:
+            raise StatsError(f"{path}: not a readable Parquet file ({error})") from None
+        problems = schema_problems(metadata.schema.to_arrow_schema()) + _derived_problems(
+            metadata.schema.to_arrow_schema()
+        )
+        if problems:
+            raise StatsError(f"{path}: {problems[0]} (is this the output of 01_split?)")
+        rows += metadata.num_rows
+    return SplitFiles(name=name, directory=directory, files=tuple(files), rows=rows)
+
+
+def _derived_problems(schema: pa.Schema) -> list[str]:
+    return [
+        f"column {name!r} is missing or not {kind}"
+        for name, kind in DERIVED_COLUMNS.items()
+        if name not in schema.names or schema.field(name).type != kind
+    ]
+
+
+def _label_rows(spark, splits: str, inventory: dict[str, SplitFiles]) -> list[tuple]:
+    """(split, cdl_code, label, rows) for every combination present: a Spark group-by."""
+    directories = [spark_path(s.directory) for s in inventory.values() if s.files]
+    from pyspark.sql import functions as F
+
+    frame = spark.read.option("basePath", spark_path(splits)).parquet(*directories)
+    split = F.col("split").cast("string").alias("split")  # a name like 2021 is inferred as int
+    grouped = frame.groupBy(split, "cdl_code", "label").count()
+    return [tuple(row) for row in _run(lambda: grouped.collect(), splits)]
+
+
+def _train_moments(
+    spark, train: SplitFiles, config: StatsConfig, num_groups: int
+) -> tuple[Moments, int, int, int]:
+    """Merged moments [num_groups, 12] of the train split, its rows, images and partitions."""
+    from pyspark.sql import functions as F
+
+    group = F.col("label") if num_groups > 1 else F.lit(0)
+    frame = spark.read.parquet(spark_path(train.directory)).select(
+        "num_images",
+        "bands",
+        "img_dates",
+        "scl_vals",
+        group.cast("int").alias("group"),
+        "pixel_id",
+        F.col("_metadata.file_path").alias("file_path"),
+    )
+    kernel = functools.partial(
+        partition_moments,
+        codec=config.codec,
+        exclude_scl=tuple(config.exclude_scl),
+        num_groups=num_groups,
+    )
+    partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
+    merged = Moments.empty(num_groups, NUM_BANDS)
+    for row in partials.to_pylist():
+        one = Moments.empty(num_groups, NUM_BANDS)
+        one.count[row["group"]] = row["count"]
+        one.mean[row["group"]] = row["mean"]
+        one.m2[row["group"]] = row["m2"]
+        merged = merged.merge(one)
+    rows = int(np.sum(partials.column("rows")))
+    images = int(np.sum(partials.column("images")))
+    return merged, rows, images, partials.num_rows // num_groups
+
+
+def partition_moments(
+    batches: Iterator[pa.RecordBatch], *, codec: str, exclude_scl: tuple[int, ...], num_groups: int
+) -> Iterator[pa.RecordBatch]:
+    """`mapInArrow` body: one partition's batches in, one partial row per group out.
+
+    Input columns: num_images, bands, img_dates, scl_vals, group (int in [0, num_groups)),
+    pixel_id, file_path. Output: `PARTIAL_SCHEMA`.
+    """
+    moments = Moments.empty(num_groups, NUM_BANDS)
+    rows = np.zeros(num_groups, np.int64)
+    images = np.zeros(num_groups, np.int64)
+    for batch in batches:
+        for start in range(0, batch.num_rows, SLICE_ROWS):
+            piece = batch.slice(start, SLICE_ROWS)
+            series = _decode(piece, codec)
+            groups = np.asarray(piece.column("group"), np.int64)
+            valid = valid_observations(series, exclude_scl)
+            image_groups = np.repeat(groups, series.counts)
+            moments = moments.merge(batch_moments(series.bands, valid, image_groups, num_groups))
+            rows += np.bincount(groups, minlength=num_groups)
+            images += np.bincount(image_groups, minlength=num_groups)
+    yield pa.RecordBatch.from_pydict(
+        {
+            "group": pa.array(np.arange(num_groups), pa.int32()),
+            "rows": pa.array(rows),
+            "images": pa.array(images),
+            "count": pa.array(moments.count.tolist(), pa.list_(pa.int64())),
+            "mean": pa.array(moments.mean.tolist(), pa.list_(pa.float64())),
+            "m2": pa.array(moments.m2.tolist(), pa.list_(pa.float64())),
+        }
+    )
+
+
+def _decode(piece: pa.RecordBatch, codec: str):
+    """`decode_series`, with the file and pixel of the first bad row named on failure."""
+    try:
+        return decode_series(piece, codec)
+    except ValueError:
+        for row in range(piece.num_rows):
+            try:
+                decode_series(piece.slice(row, 1), codec)
+            except ValueError as error:
+                path, pixel = piece.column("file_path")[row], piece.column("pixel_id")[row]
+                problem = str(error).removeprefix("row 0: ")
+                raise StatsError(f"{path}, pixel_id {pixel}: {problem}") from None
+        raise
+
+
+def _run(action, where: str):
+    """Run a Spark action; its failure becomes a `StatsError` (a worker's own message kept)."""
+    from pyspark.errors import PySparkException
+
+    try:
+        return action()
+    except PySparkException as error:
+        text = str(error)
+        worker = re.search(r"StatsError: (.+)", text)
+        if worker:
+            raise StatsError(worker.group(1).strip()) from None
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        raise StatsError(f"{where}: Spark could not read the split dataset: {first}") from error
+
+
+def _definitions(config: StatsConfig) -> dict[str, str]:
+    """What the numbers in stats.json mean, in words (written into the file)."""
+    return {
+        "valid_observation": _valid_definition(config),
+        "std": "population standard deviation (ddof 0) of the valid observations, in DN",
+        "class_counts": "rows per label as 01_split derived it from the CDL class, before "
+        "the loader's per-window vegetation rule (so the no-crop class is 0)",
+        "class_weights": WEIGHT_FORMULA,
+    }
+
+
+def _valid_definition(config: StatsConfig) -> str:
+    if not config.exclude_scl:
+        return "band values with DN != 0"
+    return f"band values with DN != 0, in images whose SCL is not in {sorted(config.exclude_scl)}"
+
+
+def _package_version() -> str:
+    try:
+        return version("cropseries")
+    except PackageNotFoundError:
+        return "unknown"

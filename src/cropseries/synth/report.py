@@ -1,0 +1,162 @@
+"""The realism report: one year of a course-layout dataset against the course's statistics.
+
+Per band, the mean and standard deviation of valid observations (DN != 0) are compared
+with the published normalization constants (course_facts section 4); a band passes when
+both are within the tolerance (25 %). Images per pixel-year, class counts and SCL counts
+come along. Works on any course-layout dataset, generated or not; streams record batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from cropseries.codecs import DEFAULT_CODEC, decode_series
+from cropseries.layout import BANDS, COURSE_BAND_MEAN, COURSE_BAND_STD, NUM_BANDS, SCL_NAMES
+from cropseries.reader import LayoutError, open_course_dataset
+
+#: Largest relative difference from the course's mean and std that still passes.
+TOLERANCE = 0.25
+
+
+@dataclass(frozen=True)
+class BandRealism:
+    """One band: the dataset's mean and std of valid DN beside the course's."""
+
+    band: str
+    mean: float
+    std: float
+    course_mean: float
+    course_std: float
+
+    @property
+    def mean_difference(self) -> float:
+        """(mean - course mean) / course mean."""
+        return self.mean / self.course_mean - 1
+
+    @property
+    def std_difference(self) -> float:
+        return self.std / self.course_std - 1
+
+    def passed(self, tolerance: float = TOLERANCE) -> bool:
+        return abs(self.mean_difference) <= tolerance and abs(self.std_difference) <= tolerance
+
+
+@dataclass(frozen=True)
+class RealismReport:
+    """The realism comparison of one year of a dataset."""
+
+    path: str
+    year: int
+    rows: int
+    images: int
+    bands: tuple[BandRealism, ...]
+    classes: dict[str, int]
+    scl: dict[int, int]
+    tolerance: float = TOLERANCE
+
+    @property
+    def images_per_row(self) -> float:
+        return self.images / self.rows if self.rows else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.bands) and all(b.passed(self.tolerance) for b in self.bands)
+
+
+class _Moments:
+    """Count, mean and sum of squared deviations per band, merged batch by batch (Chan)."""
+
+    def __init__(self) -> None:
+        self.count = np.zeros(NUM_BANDS)
+        self.mean = np.zeros(NUM_BANDS)
+        self.m2 = np.zeros(NUM_BANDS)
+
+    def add(self, values: np.ndarray) -> None:
+        """`values` [images, 12] DN; zeros (no data) are left out band by band."""
+        valid = values != 0
+        n = valid.sum(axis=0).astype(np.float64)
+        data = values.astype(np.float64)
+        total = np.where(valid, data, 0).sum(axis=0)
+        mean = np.divide(total, n, out=np.zeros(NUM_BANDS), where=n > 0)
+        m2 = np.where(valid, (data - mean) ** 2, 0).sum(axis=0)
+        combined = self.count + n
+        delta = mean - self.mean
+        safe = np.where(combined > 0, combined, 1)
+        self.mean = self.mean + delta * n / safe
+        self.m2 = self.m2 + m2 + delta**2 * self.count * n / safe
+        self.count = combined
+
+    @property
+    def std(self) -> np.ndarray:
+        return np.sqrt(np.divide(self.m2, self.count, out=np.zeros(NUM_BANDS),
+                                 where=self.count > 0))
+
+
+def realism_report(
+    path: str, year: int | None = None, codec: str = DEFAULT_CODEC, tolerance: float = TOLERANCE
+) -> RealismReport:
+    """Compare `year` (default: the latest year present) of the dataset at `path`.
+
+    Raises `LayoutError` if the dataset has no rows for that year.
+    """
+    dataset = open_course_dataset(path).dataset
+    years = sorted(int(y) for y in pc.unique(dataset.to_table(columns=["year"])["year"])
+                   .to_pylist() if y is not None)
+    if not years:
+        raise LayoutError(f"{path}: no year= partitions found")
+    year = years[-1] if year is None else int(year)
+    if year not in years:
+        raise LayoutError(f"{path}: no rows for year {year}; years present: {years}")
+    moments, classes, scl = _Moments(), Counter(), Counter()
+    rows = images = 0
+    columns = ["CDL", "num_images", "bands", "img_dates", "scl_vals"]
+    for batch in dataset.to_batches(columns=columns, filter=ds.field("year") == year):
+        series = decode_series(batch, codec)
+        moments.add(series.bands)
+        rows += batch.num_rows
+        images += len(series.dates)
+        for item in pc.value_counts(batch.column("CDL")).to_pylist():
+            classes[item["values"].decode("utf-8", "replace")] += item["counts"]
+        values, counts = np.unique(series.scl, return_counts=True)
+        scl.update(dict(zip(values.tolist(), counts.tolist(), strict=True)))
+    bands = tuple(
+        BandRealism(band, float(m), float(s), course_m, course_s)
+        for band, m, s, course_m, course_s in zip(
+            BANDS, moments.mean, moments.std, COURSE_BAND_MEAN, COURSE_BAND_STD, strict=True)
+    )
+    return RealismReport(path=path, year=year, rows=rows, images=images, bands=bands,
+                         classes=dict(classes.most_common()), scl=dict(sorted(scl.items())),
+                         tolerance=tolerance)
+
+
+def format_realism(report: RealismReport) -> str:
+    """The report as a text table."""
+    limit = f"{report.tolerance:.0%}"
+    lines = [
+        f"Realism of {report.path}, year {report.year}: valid observations (DN != 0) "
+        f"against the course's constants (pass: both within {limit})",
+        f"{'band':<5}{'mean':>9}{'course':>9}{'diff':>8}{'std':>9}{'course':>9}{'diff':>8}",
+    ]
+    for b in report.bands:
+        lines.append(
+            f"{b.band:<5}{b.mean:>9.1f}{b.course_mean:>9.1f}{b.mean_difference:>+8.1%}"
+            f"{b.std:>9.1f}{b.course_std:>9.1f}{b.std_difference:>+8.1%}  "
+            f"{'PASS' if b.passed(report.tolerance) else 'FAIL'}"
+        )
+    lines.append(
+        f"rows {report.rows:,}, images {report.images:,}, "
+        f"images per pixel-year {report.images_per_row:.1f}"
+    )
+    total_images = sum(report.scl.values()) or 1
+    lines.append("SCL: " + ", ".join(
+        f"{code} {SCL_NAMES.get(code, '?')} {count / total_images:.1%}"
+        for code, count in report.scl.items()))
+    lines.append("classes (CDL name: rows):")
+    lines += [f"  {name}: {count:,}" for name, count in report.classes.items()]
+    lines.append(f"realism target: {'PASS' if report.passed else 'FAIL'}")
+    return "\n".join(lines)
