@@ -54,26 +54,18 @@ def check_stats(output: Path, result: dict) -> None:
 
 
 def check_loader(output: Path, result: dict) -> None:
-    """The notebook left a batch `x` [batch, buckets, 12] with one-hot labels `y` [batch, 7]."""
+    """Every tf.data dataset the notebook left yields (x [n, 25, 12], one-hot y [n, 7]) batches."""
+    import tensorflow as tf
+
     buckets, classes = LoaderConfig().num_buckets, course_legend().num_classes
-    arrays = [np.asarray(value) for value in _array_values(result)]
-    xs = [a for a in arrays if a.ndim == 3 and a.shape[1:] == (buckets, NUM_BANDS)]
-    ys = [a for a in arrays if a.ndim == 2 and a.shape[1] == classes]
-    assert xs and ys, "03_loader left no batch (x [n, 25, 12], y [n, 7]) in its globals"
-    x, y = xs[0], ys[0]
-    assert x.shape[0] == y.shape[0] > 0
-    assert np.isfinite(x).all()
-    assert ((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all()
-
-
-def _array_values(namespace: dict):
-    """Arrays and tensors among a notebook's globals, also inside tuples (an `(x, y)` batch)."""
-    for name, value in namespace.items():
-        if name.startswith("_"):
-            continue
-        for item in value if isinstance(value, tuple) else (value,):
-            if hasattr(item, "shape") and hasattr(item, "dtype"):
-                yield item.numpy() if hasattr(item, "numpy") else item
+    datasets = {k: v for k, v in result.items() if isinstance(v, tf.data.Dataset)}
+    assert datasets, "03_loader left no tf.data dataset in its globals"
+    for name, dataset in datasets.items():
+        x, y = (np.asarray(t) for t in next(iter(dataset)))
+        assert x.shape[1:] == (buckets, NUM_BANDS) and y.shape[1:] == (classes,), name
+        assert x.shape[0] == y.shape[0] > 0, name
+        assert np.isfinite(x).all(), name
+        assert ((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all(), name
 
 
 CHECKS = {"01_split": check_split, "02_stats": check_stats, "03_loader": check_loader}
