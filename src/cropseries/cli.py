@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
     # Databricks commands
+    "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
+    "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),
 }
 
 
