@@ -334,13 +334,13 @@ def notebook_cells(path: Path) -> list[str]:
     return [cell.strip("\n") for cell in text[len(NOTEBOOK_HEADER) + 1 :].split(CELL_SEPARATOR)]
 
 
-#: The two cells every notebook starts with after its markdown cell (README: On Databricks).
-#: On Databricks the first installs what the runtime lacks and restarts Python; the second puts
-#: the repository's src/ first on sys.path. Outside Databricks `# MAGIC` lines are comments.
-PIP_CELL = (
-    "# MAGIC %pip install --quiet -r ../requirements-databricks.txt\n"
-    "# MAGIC dbutils.library.restartPython()"
-)
+#: The three cells every notebook starts with after its markdown cell (README: On Databricks).
+#: On Databricks the first installs what the runtime lacks, the second restarts Python so the
+#: new packages import, the third puts the repository's src/ first on sys.path. Outside
+#: Databricks `# MAGIC` lines are comments, so the first two do nothing there.
+PIP_CELL = "# MAGIC %pip install --quiet -r ../requirements-databricks.txt"
+RESTART_CELL = "# MAGIC %python\n# MAGIC dbutils.library.restartPython()"
+INSTALL_CELLS = (PIP_CELL, RESTART_CELL)
 SETUP_CELL = (
     "# Import cropseries from the repository's src/ (Git folder or bundle); "
     "else the installed wheel.\n"

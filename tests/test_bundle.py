@@ -14,8 +14,8 @@ import pytest
 import yaml
 from bundle_config import (
     CELL_SEPARATOR,
+    INSTALL_CELLS,
     NOTEBOOK_HEADER,
-    PIP_CELL,
     REPO,
     SCHEMA_PATH,
     SETUP_CELL,
@@ -241,7 +241,7 @@ def assert_source_format(path: Path) -> None:
 def assert_bootstrap(path: Path) -> None:
     cells = notebook_cells(path)
     assert cells[0].startswith("# MAGIC %md"), "the first cell says what the notebook does"
-    assert cells[1:3] == [PIP_CELL, SETUP_CELL]
+    assert cells[1:4] == [*INSTALL_CELLS, SETUP_CELL]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -264,7 +264,7 @@ def test_databricks_requirements_pin_what_pyproject_pins():
 
 def test_readme_shows_the_notebook_setup_cells_verbatim():
     readme = (REPO / "README.md").read_text()
-    assert PIP_CELL in readme and SETUP_CELL in readme
+    assert all(cell in readme for cell in (*INSTALL_CELLS, SETUP_CELL))
 
 
 # -- Spark Connect ---------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_banned_api_check_finds_each_banned_use(tmp_path):
 def stand_in_notebook(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "notebooks" / "99_stand_in.py"
     path.parent.mkdir(parents=True, exist_ok=True)
-    cells = ["# MAGIC %md\n# MAGIC # Stand-in", PIP_CELL, SETUP_CELL, body]
+    cells = ["# MAGIC %md\n# MAGIC # Stand-in", *INSTALL_CELLS, SETUP_CELL, body]
     path.write_text(NOTEBOOK_HEADER + "\n" + CELL_SEPARATOR.join(cells) + "\n")
     return path
 
