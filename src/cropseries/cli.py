@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("cropseries.validate", "check a course-layout dataset and summarize it"),
     # 01_split commands
+    "split": ("cropseries.split.cli", "split a course-layout dataset into train/val/test (Spark)"),
     # 02_stats commands
     "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
@@ -29,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "time training epochs of the loader over a split",
     ),
     # Databricks commands
+    "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
+    "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),
 }
 
 

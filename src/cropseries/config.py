@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cropseries.codecs import DEFAULT_CODEC
+from cropseries.codecs import DEFAULT_CODEC, codec_dtype
+from cropseries.legend import legend_by_name
 
 #: The course's evaluation start days: 0, 15, ..., 195 and 200 (15 windows per pixel).
 COURSE_EVAL_START_DAYS: tuple[int, ...] = (*range(0, 200, 15), 200)
+#: The splits 01_split writes, in order.
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+#: How 01_split can assign rows to splits (see `cropseries.split.strategies`).
+SPLIT_STRATEGIES: tuple[str, ...] = ("year", "block", "year+block")
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    """Years from a widget or job parameter: "2019", "2019 2020" or "2019,2020"; "" gives ()."""
+    return tuple(int(y) for y in text.replace(",", " ").split())
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,32 @@ class SplitConfig:
     """Splits that keep double crops (course: test only)."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
+
+    def __post_init__(self) -> None:
+        """Store sequences as tuples (the CLI and widgets pass lists) and reject bad values."""
+        for name in ("train_years", "val_years", "test_years", "fractions", "double_crops_in"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.strategy not in SPLIT_STRATEGIES:
+            raise ValueError(f"strategy {self.strategy!r}: choose one of {SPLIT_STRATEGIES}")
+        years = [y for s in SPLITS for y in self.years[s]]
+        if self.strategy != "block" and len(years) != len(set(years)):
+            raise ValueError(f"a year is listed in two splits: {self.years}")
+        if not self.block_size_m > 0:
+            raise ValueError(f"block_size_m must be positive, got {self.block_size_m}")
+        if len(self.fractions) != 3 or min(self.fractions) < 0:
+            raise ValueError(f"fractions must be three shares >= 0, got {self.fractions}")
+        if abs(sum(self.fractions) - 1) > 1e-6:
+            raise ValueError(f"fractions must sum to 1, got {self.fractions}")
+        unknown = set(self.double_crops_in) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"double_crops_in: unknown split(s) {sorted(unknown)}; use {SPLITS}")
+        codec_dtype(self.codec)
+        legend_by_name(self.legend)
+
+    @property
+    def years(self) -> dict[str, tuple[int, ...]]:
+        """Years of each split, keyed "train", "val", "test"."""
+        return {"train": self.train_years, "val": self.val_years, "test": self.test_years}
 
 
 @dataclass(frozen=True)

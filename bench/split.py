@@ -1,0 +1,180 @@
+"""How fast 01_split splits pixel-years, against the course's pandas split and the read floor.
+
+    python bench/split.py [--pixels 333334] [--strategy year] [--data data/bench/split]
+
+Generates `--pixels` locations x 2019-2021 once with the project's generator (the default
+is the issue's 1,000,000 pixel-years; kept under the ignored data/ folder), then on the same
+files: (a) the floor, pyarrow reading every column of every file; (b) the course's split
+restated: pandas reads each split's year into memory, decodes the names, drops double crops
+by name from train and val and maps names to labels per element; (c) `run_split` on a local
+Spark Connect session, after one small warm-up split (it writes the split dataset and its
+leakage report).
+(a) and (b) run in child processes so each peak memory is its own. Prints rows per second,
+peak memory (for Spark: the driver JVM and the Python client) and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+YEARS = {"train": 2021, "val": 2020, "test": 2019}
+
+
+def floor(path: str) -> dict:
+    """pyarrow reads every column of every file: the least any split can cost."""
+    import pyarrow.parquet as pq
+
+    from cropseries.reader import parquet_files
+
+    started, rows = time.perf_counter(), 0
+    for file in parquet_files(path):
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=65536):
+            rows += batch.num_rows
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def course(path: str) -> dict:
+    """The course's way: a split is the files of its year, read whole into pandas memory."""
+    import pandas as pd
+
+    from cropseries.legend import course_legend
+
+    legend = course_legend()
+    started, rows, kept = time.perf_counter(), 0, 0
+    for split, year in YEARS.items():
+        files = sorted(glob.glob(os.path.join(path, "*", f"year={year}", "*.parquet")))
+        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        rows += len(frame)
+        names = frame["CDL"].map(bytes.decode)
+        if split != "test":
+            frame = frame[~names.str.contains("Dbl")]
+            names = names[frame.index]
+        frame["label"] = names.map(lambda n: legend.label_of(n) or 0)
+        kept += len(frame)
+    return {"rows": rows, "kept": kept, "seconds": time.perf_counter() - started}
+
+
+def in_child(kind: str, path: str) -> dict:
+    """Run `floor` or `course` in a fresh interpreter; its result and its own peak memory."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--data", path],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
+def jvm_peak_mb() -> float:
+    """Peak resident memory (VmHWM) of the java processes started by this one, MB."""
+    me, peak = str(os.getpid()), 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                ppid = handle.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{pid}/status") as handle:
+                status = dict(line.split(":", 1) for line in handle if ":" in line)
+        except OSError:
+            continue
+        if "java" in status.get("Name", "") and _descends_from(ppid, me):
+            peak = max(peak, int(status.get("VmHWM", "0 kB").split()[0]) / 1024)
+    return peak
+
+
+def _descends_from(pid: str, ancestor: str) -> bool:
+    while pid not in ("0", "1"):
+        if pid == ancestor:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                pid = handle.read().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            return False
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pixels", type=int, default=333_334, help="locations (x 3 years)")
+    parser.add_argument("--strategy", default="year", choices=["year", "block", "year+block"])
+    parser.add_argument("--data", default="data/bench/split")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", choices=["floor", "course"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        result = {"floor": floor, "course": course}[args.child](args.data)
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+
+    from cropseries.config import SplitConfig
+    from cropseries.session import local_session
+    from cropseries.split import run_split
+    from cropseries.synth import SynthConfig, generate
+
+    root = f"{args.data}-{args.pixels}"
+    source, target = os.path.join(root, "course"), os.path.join(root, "splits")
+    if not os.path.isdir(source):
+        generate(
+            source, SynthConfig(pixels=args.pixels, years=tuple(sorted(YEARS.values())), seed=1)
+        )
+    base = in_child("floor", source)
+    pandas = in_child("course", source)
+    spark = local_session()
+    warmup = os.path.join(root, "warmup")  # a first small split, so the JVM is warm as in use
+    if not os.path.isdir(warmup):
+        generate(warmup, SynthConfig(pixels=300, years=(2019, 2020, 2021), seed=2), progress=False)
+    run_split(
+        spark, warmup, os.path.join(root, "warmup-splits"), SplitConfig(strategy=args.strategy)
+    )
+    started = time.perf_counter()
+    report = run_split(spark, source, target, SplitConfig(strategy=args.strategy))
+    seconds = time.perf_counter() - started
+    rows = report.input_rows
+    result = {
+        "rows": rows,
+        "strategy": args.strategy,
+        "split_s": round(seconds, 2),
+        "split_rows_per_s": round(rows / seconds),
+        "course_rows_per_s": round(pandas["rows"] / pandas["seconds"]),
+        "floor_rows_per_s": round(base["rows"] / base["seconds"]),
+        "split_over_course": round(pandas["seconds"] / seconds, 3),
+        "split_over_floor": round(base["seconds"] / seconds, 3),
+        "split_jvm_peak_mb": round(jvm_peak_mb()),
+        "split_python_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "course_peak_mb": round(pandas["peak_mb"]),
+        "floor_peak_mb": round(base["peak_mb"]),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(report.summary())
+    print(f"\n{rows:,} pixel-years, strategy {args.strategy}, {os.cpu_count()} CPUs")
+    print(
+        f"  01_split (Spark, writes + report): {result['split_rows_per_s']:>10,} rows/s  "
+        f"driver JVM peak {result['split_jvm_peak_mb']:,} MB, "
+        f"Python {result['split_python_peak_mb']:,} MB"
+    )
+    print(
+        f"  course (pandas, in memory):        {result['course_rows_per_s']:>10,} rows/s  "
+        f"peak {result['course_peak_mb']:,} MB"
+    )
+    print(
+        f"  floor (pyarrow reads all columns): {result['floor_rows_per_s']:>10,} rows/s  "
+        f"peak {result['floor_peak_mb']:,} MB"
+    )
+    print(
+        f"  split / course: {result['split_over_course']:.2f}x   "
+        f"split / floor: {result['split_over_floor']:.2f}x (higher is faster)"
+    )
+
+
+if __name__ == "__main__":
+    main()

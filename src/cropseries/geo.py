@@ -1,0 +1,81 @@
+"""Locations as Spark columns: EPSG:5070 metres, a stable pixel id, and square grid cells.
+
+EPSG:5070 (NAD83 / Conus Albers, GRS80) is written here as Spark column expressions so
+that projecting every row runs inside the JVM, with no Python worker. This module owns the
+formulas; it knows nothing about splits or files.
+"""
+
+from __future__ import annotations
+
+import math
+
+# GRS80 ellipsoid and the EPSG:5070 parameters (no false easting or northing).
+_A = 6378137.0
+_F = 1 / 298.257222101
+_E2 = _F * (2 - _F)
+_E = math.sqrt(_E2)
+_LAT1, _LAT2, _LAT0, _LON0 = (math.radians(d) for d in (29.5, 45.5, 23.0, -96.0))
+
+
+def _q(sin_phi: float) -> float:
+    """Snyder's authalic q of sin(latitude), for the constants."""
+    es = _E * sin_phi
+    return (1 - _E2) * (sin_phi / (1 - es * es) - math.log((1 - es) / (1 + es)) / (2 * _E))
+
+
+def _m(phi: float) -> float:
+    s = math.sin(phi)
+    return math.cos(phi) / math.sqrt(1 - _E2 * s * s)
+
+
+_N = (_m(_LAT1) ** 2 - _m(_LAT2) ** 2) / (_q(math.sin(_LAT2)) - _q(math.sin(_LAT1)))
+_C = _m(_LAT1) ** 2 + _N * _q(math.sin(_LAT1))
+_RHO0 = _A * math.sqrt(_C - _N * _q(math.sin(_LAT0))) / _N
+
+#: Degrees are rounded to this many units per degree for the pixel id (1e-7 deg is ~1 cm).
+PIXEL_ID_SCALE = 10_000_000
+#: Grid indices are offset by this before packing two of them into one int64.
+_CELL_OFFSET = 1 << 30
+
+
+def albers_xy(lon, lat):
+    """EPSG:4326 degrees (two double Columns) to EPSG:5070 (x, y) metres, two double Columns."""
+    from pyspark.sql import functions as F
+
+    sin_phi = F.sin(F.radians(lat))
+    es = sin_phi * _E
+    q = (sin_phi / (1 - es * es) - F.log((1 - es) / (1 + es)) / (2 * _E)) * (1 - _E2)
+    rho = F.sqrt(_C - q * _N) * (_A / _N)
+    theta = (F.radians(lon) - _LON0) * _N
+    return rho * F.sin(theta), _RHO0 - rho * F.cos(theta)
+
+
+def pixel_id(lon, lat):
+    """A stable int64 id of a location: lon and lat rounded to 1e-7 degrees, packed.
+
+    round((lon + 180) * 1e7) < 2**32 sits above round((lat + 90) * 1e7) < 2**31, so the id is
+    non-negative, unique per rounded location and the same in every year. `lon`, `lat` must
+    be in range (the stage excludes rows that are not).
+    """
+    from pyspark.sql import functions as F
+
+    ilon = F.round((lon + 180.0) * PIXEL_ID_SCALE).cast("long")
+    ilat = F.round((lat + 90.0) * PIXEL_ID_SCALE).cast("long")
+    return F.shiftleft(ilon, 31).bitwiseOR(ilat)
+
+
+def cell_index(coordinate, size_m: float):
+    """Index of the grid cell of edge `size_m` metres holding `coordinate` (metres): long Column."""
+    from pyspark.sql import functions as F
+
+    return F.floor(coordinate / float(size_m)).cast("long")
+
+
+def cell_id(x, y, size_m: float):
+    """One int64 per square cell of edge `size_m` metres: (floor(x/size) + 2**30) * 2**32
+    + floor(y/size) + 2**30. Columns in (metres), a long Column out."""
+    from pyspark.sql import functions as F
+
+    cx = cell_index(x, size_m) + _CELL_OFFSET
+    cy = cell_index(y, size_m) + _CELL_OFFSET
+    return F.shiftleft(cx, 32).bitwiseOR(cy)

@@ -1,0 +1,62 @@
+"""The derived columns of the split dataset, and each row's split or exclusion reason.
+
+`assign_rows` turns course-layout rows (as Spark reads them) into split-dataset rows: CDL
+code, label, double-crop flag, pixel and block ids, then `reason` (null for a usable row)
+and `split` ("train", "val", "test" or "excluded"). It is pure column arithmetic: no
+reading, writing or counting, which is `stage`'s business.
+"""
+
+from __future__ import annotations
+
+from cropseries.config import SplitConfig
+from cropseries.geo import albers_xy, cell_id, pixel_id
+from cropseries.layout import RAW_COLUMNS
+from cropseries.legend import legend_by_name
+from cropseries.split import labels
+from cropseries.split.checks import has_location, row_problem
+from cropseries.split.strategies import strategy
+
+#: Columns added to the raw course columns, in file order; `reason` is null in split files.
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "cdl_code",
+    "label",
+    "is_double_crop",
+    "pixel_id",
+    "block_id",
+    "reason",
+)
+#: Name of the pseudo-split that holds excluded rows until they are moved to `excluded/`.
+EXCLUDED = "excluded"
+
+
+def assign_rows(rows, config: SplitConfig):
+    """Add `DERIVED_COLUMNS` and `split` to a DataFrame of the course columns plus bbox, year.
+
+    Location columns are computed only from in-range lon/lat (null otherwise), so no
+    arithmetic can overflow on a corrupt row under ANSI SQL.
+    """
+    from pyspark.sql import functions as F
+
+    legend = legend_by_name(config.legend)
+    located = has_location()
+    lon, lat = F.when(located, F.col("lon")), F.when(located, F.col("lat"))
+    x, y = albers_xy(lon, lat)
+    code = labels.cdl_code(F.col("CDL"))
+    derived = rows.select(
+        *RAW_COLUMNS,
+        code.alias("cdl_code"),
+        labels.label(code, legend).alias("label"),
+        labels.is_double_crop(code).alias("is_double_crop"),
+        pixel_id(lon, lat).alias("pixel_id"),
+        cell_id(x, y, config.block_size_m).alias("block_id"),
+    )
+    assignment = strategy(config)
+    double_crop_here = F.col("is_double_crop") & ~assignment.split.isin(*config.double_crops_in)
+    reason = F.coalesce(
+        row_problem(config.codec),
+        F.when(assignment.split.isNull(), assignment.reason),
+        F.when(double_crop_here, F.lit("double_crop")),
+    )
+    return derived.withColumn("reason", reason).withColumn(
+        "split", F.when(F.col("reason").isNull(), assignment.split).otherwise(F.lit(EXCLUDED))
+    )

@@ -1,0 +1,97 @@
+"""What 01_split refuses outright and what it excludes row by row, with the reason codes.
+
+`check_input` reads only file listings and Parquet footers and raises `SplitError` before
+any Spark work when the dataset cannot be split (no files, wrong directories, missing
+columns, wrong types). `row_problem` is the Spark expression giving the reason a row is
+unusable. Content checks that need decoding (dates, SCL values) are `validate`'s business.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cropseries.codecs import codec_dtype
+from cropseries.layout import NUM_BANDS
+from cropseries.reader import LayoutError, open_course_dataset, resolve
+
+
+class SplitError(ValueError):
+    """01_split cannot proceed or its result does not add up; the message says where and why."""
+
+
+#: Exclusion reasons, in the order they are tested (a row gets the first that applies).
+REASONS: dict[str, str] = {
+    "null_value": "a course column (lon, lat, CDL, num_images, bands, img_dates, scl_vals, "
+    "tiles) is null",
+    "bad_location": "lon or lat is not a finite coordinate (|lon| <= 180, |lat| <= 90)",
+    "corrupt_bytes": "num_images is negative or absurd (> MAX_IMAGES), or a byte column's "
+    "length disagrees with it (bands: num_images*12*itemsize, img_dates: num_images*itemsize, "
+    "scl_vals: num_images bytes; itemsize 2 for uint16be, 4 for int32le)",
+    "empty_series": "num_images is 0: no image to learn from",
+    "unknown_cdl": "the CDL name is not in the CDL legend (nor an older alias)",
+    "year_not_in_split": "the year is in none of the configured splits (year, year+block)",
+    "year_block_mismatch": "year+block: the year's split and the block's split differ",
+    "double_crop": "a double crop in a split that does not keep them (double_crops_in)",
+}
+
+_PARTITION_DIRS = re.compile(r"(?:^|/)bbox=[^/]+/year=\d{4}/[^/]+$")
+_RAW = ("lon", "lat", "CDL", "num_images", "bands", "img_dates", "scl_vals", "tiles")
+
+
+def check_input(path: str) -> tuple[str, ...]:
+    """The Parquet files of a course-layout dataset, after checking it can be split.
+
+    Raises `SplitError` naming the file and the problem when there are no files, when a file
+    is not inside `bbox=<...>/year=<YYYY>/` directories, or when a column is missing or has
+    the wrong type. Reads footers only.
+    """
+    try:
+        dataset = open_course_dataset(path, check_schema=True)
+    except LayoutError as err:
+        raise SplitError(f"cannot split {path}: {err}") from err
+    _, root = resolve(path)
+    for file in dataset.files:
+        if not _PARTITION_DIRS.search(file[len(root.rstrip("/")) :]):
+            raise SplitError(
+                f"{file}: not inside bbox=<left, bottom, right, top>/year=<YYYY>/ directories "
+                "(the course layout); point --input at the dataset root"
+            )
+    return dataset.files
+
+
+#: More images than this in one row (one a day for 270 years) can only be corruption.
+MAX_IMAGES = 100_000
+
+
+def has_location():
+    """Boolean Column: lon and lat are finite and in range (false for NaN and infinities)."""
+    from pyspark.sql import functions as F
+
+    return (F.abs("lon") <= 180) & (F.abs("lat") <= 90)
+
+
+def row_problem(codec: str):
+    """String Column: the first of the row-level `REASONS` up to "unknown_cdl" that applies
+    to a course-layout row (columns as read), or null for a usable row. `cdl_code` must be
+    present (null for an unknown name)."""
+    from pyspark.sql import functions as F
+
+    itemsize = codec_dtype(codec).itemsize
+    n = F.col("num_images")
+    sane = F.when(n.between(0, MAX_IMAGES), n)  # null otherwise, so nothing can overflow
+    any_null = F.lit(False)
+    for name in _RAW:
+        any_null = any_null | F.col(name).isNull()
+    lengths_agree = F.coalesce(
+        (F.length("bands") == sane * (NUM_BANDS * itemsize))
+        & (F.length("img_dates") == sane * itemsize)
+        & (F.length("scl_vals") == sane),
+        F.lit(False),
+    )
+    return (
+        F.when(any_null, F.lit("null_value"))
+        .when(~has_location(), F.lit("bad_location"))
+        .when(~lengths_agree, F.lit("corrupt_bytes"))
+        .when(n == 0, F.lit("empty_series"))
+        .when(F.col("cdl_code").isNull(), F.lit("unknown_cdl"))
+    )

@@ -1,0 +1,257 @@
+"""How close held-out pixels are to training pixels, computed in Spark without collecting pixels.
+
+Input is one row per pixel location and split (`split`, `pixel_id`, EPSG:5070 `x`, `y`
+metres). For val and test pixels we find the nearest train pixel within 100 m and 1 km by
+joins on square grid cells (the nearest train pixel within r lies in the pixel's cell of
+edge r or one of the 8 around it), and, when none lies within 1 km, the exact minimum
+distance by a coarse-to-fine search over occupied cells. Distances are planar in EPSG:5070.
+"""
+
+from __future__ import annotations
+
+import math
+
+from cropseries.config import SPLITS
+from cropseries.geo import albers_xy, cell_index
+
+#: Splits measured against train.
+HELD_OUT: tuple[str, ...] = ("val", "test")
+#: Radii of the "within" fractions, metres; the last is also the finest cell of the far search.
+RADII_M: tuple[float, float] = (100.0, 1000.0)
+#: The far search looks this many cells around each cell, and each level's cells are this
+#: many times wider than the level below.
+_REACH = 3
+_FANOUT = 4
+_MAX_LEVEL = 16
+
+
+def _offsets(reach: int):
+    """Array Column of the (dx, dy) cell offsets with |dx|, |dy| <= reach."""
+    from pyspark.sql import functions as F
+
+    steps = range(-reach, reach + 1)
+    return F.array(
+        *[F.struct(F.lit(dx).alias("dx"), F.lit(dy).alias("dy")) for dx in steps for dy in steps]
+    )
+
+
+def _distance(ax, ay, bx, by):
+    from pyspark.sql import functions as F
+
+    return F.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by))
+
+
+def nearest_train(held, train, radius_m: float, cells_per_radius: int = 1):
+    """Held pixels that have a train pixel within `radius_m`, with the distance to the nearest.
+
+    `held` and `train` have columns split, pixel_id, x, y; returns (split, pixel_id, distance_m).
+    Cells are `radius_m / cells_per_radius` wide and each held pixel looks `cells_per_radius`
+    cells around its own: more, smaller cells compare fewer pairs where pixels are dense.
+    """
+    from pyspark.sql import functions as F
+
+    size = radius_m / cells_per_radius
+    cells = held.select(
+        "split",
+        "pixel_id",
+        F.col("x").alias("hx"),
+        F.col("y").alias("hy"),
+        F.explode(_offsets(cells_per_radius)).alias("o"),
+        cell_index(F.col("x"), size).alias("cx0"),
+        cell_index(F.col("y"), size).alias("cy0"),
+    ).select(
+        "split",
+        "pixel_id",
+        "hx",
+        "hy",
+        (F.col("cx0") + F.col("o.dx")).alias("cx"),
+        (F.col("cy0") + F.col("o.dy")).alias("cy"),
+    )
+    targets = train.select(
+        F.col("x").alias("tx"),
+        F.col("y").alias("ty"),
+        cell_index(F.col("x"), size).alias("cx"),
+        cell_index(F.col("y"), size).alias("cy"),
+    )
+    distance = _distance(F.col("hx"), F.col("hy"), F.col("tx"), F.col("ty"))
+    return (
+        cells.join(targets, ["cx", "cy"])
+        .groupBy("split", "pixel_id")
+        .agg(F.min(distance).alias("distance_m"))
+        .where(F.col("distance_m") <= radius_m)
+    )
+
+
+def distance_to_train(spark, points) -> dict[str, dict]:
+    """Per held-out split: pixels, how many lie within 100 m / 1 km of a train pixel (and the
+    fractions), and the minimum distance to a train pixel in metres (None without train)."""
+    from pyspark.sql import functions as F
+
+    train = points.where(F.col("split") == "train")
+    held = points.where(F.col("split").isin(*HELD_OUT))
+    near, far = RADII_M
+    within_near = nearest_train(held, train, near)
+    outside_near = held.join(within_near, ["split", "pixel_id"], "left_anti")
+    within_far = nearest_train(outside_near, train, far, cells_per_radius=4)
+
+    def summary(frame, kind, distance):
+        return frame.groupBy("split").agg(
+            F.lit(kind).alias("kind"),
+            F.count(F.lit(1)).alias("pixels"),
+            F.min(distance).cast("double").alias("min_m"),
+        )
+
+    no_distance = F.lit(None).cast("double")
+    rows = (
+        summary(points, "all", no_distance)
+        .unionByName(summary(within_near, "near", F.col("distance_m")))
+        .unionByName(summary(within_far, "far", F.col("distance_m")))
+        .collect()
+    )
+    counted = {(r["split"], r["kind"]): (r["pixels"], r["min_m"]) for r in rows}
+    report = {}
+    for split in HELD_OUT:
+        total, _ = counted.get((split, "all"), (0, None))
+        n_near, min_near = counted.get((split, "near"), (0, None))
+        n_far, min_far = counted.get((split, "far"), (0, None))
+        minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
+        if minimum is None and total and ("train", "all") in counted:
+            minimum = far_min_distance(spark, points, split)
+        report[split] = {
+            "pixels": total,
+            "within_100m": n_near,
+            "within_1km": n_near + n_far,
+            "fraction_within_100m": n_near / total if total else None,
+            "fraction_within_1km": (n_near + n_far) / total if total else None,
+            "min_distance_to_train_m": minimum,
+        }
+    return report
+
+
+def _cells(points, split: str, size_m: float):
+    """Distinct occupied cells (cx, cy) of edge `size_m` of one split's pixels."""
+    from pyspark.sql import functions as F
+
+    return (
+        points.where(F.col("split") == split)
+        .select(
+            cell_index(F.col("x"), size_m).alias("cx"), cell_index(F.col("y"), size_m).alias("cy")
+        )
+        .distinct()
+    )
+
+
+def _with_bounds(pairs, size_m: float):
+    """Add lb / ub: the least and greatest distance between points of cells (hx, hy), (tx, ty)."""
+    from pyspark.sql import functions as F
+
+    dx = F.abs(F.col("hx") - F.col("tx"))
+    dy = F.abs(F.col("hy") - F.col("ty"))
+    gap_x, gap_y = F.greatest(dx - 1, F.lit(0)), F.greatest(dy - 1, F.lit(0))
+    return pairs.select(
+        "hx",
+        "hy",
+        "tx",
+        "ty",
+        (F.sqrt(gap_x * gap_x + gap_y * gap_y) * size_m).alias("lb"),
+        (F.sqrt((dx + 1) * (dx + 1) + (dy + 1) * (dy + 1)) * size_m).alias("ub"),
+    )
+
+
+def far_min_distance(spark, points, split: str) -> float:
+    """Exact minimum distance (metres) between `split`'s pixels and train pixels, for sets
+    more than 1 km apart, without a pixel cross join.
+
+    Grows square cells (1 km x 4**level) until some held cell has a train cell within
+    `_REACH` cells whose farthest points are closer than any cell beyond reach; then walks
+    back down the levels keeping only cell pairs whose nearest points are closer than the
+    best farthest-point bound so far; finally measures the pixels of the 1 km cell pairs left.
+    """
+    from pyspark.sql import functions as F
+
+    base = RADII_M[-1]
+    for level in range(1, _MAX_LEVEL + 1):
+        size = base * _FANOUT**level
+        held = _cells(points, split, size).select(
+            F.col("cx").alias("hx0"),
+            F.col("cy").alias("hy0"),
+            F.explode(_offsets(_REACH)).alias("o"),
+        )
+        near = held.select(
+            (F.col("hx0") + F.col("o.dx")).alias("tx"),
+            (F.col("hy0") + F.col("o.dy")).alias("ty"),
+            F.col("hx0").alias("hx"),
+            F.col("hy0").alias("hy"),
+        )
+        train = _cells(points, "train", size).select(
+            F.col("cx").alias("tx"), F.col("cy").alias("ty")
+        )
+        pairs = _with_bounds(near.join(train, ["tx", "ty"]), size)
+        bound = pairs.agg(F.min("ub").alias("best"))
+        kept = pairs.crossJoin(bound).where(F.col("lb") <= F.col("best")).collect()
+        best = min((r["ub"] for r in kept), default=None)
+        if best is not None and best <= _REACH * size:
+            break
+    else:
+        raise RuntimeError(f"no train cell found near {split} pixels")
+    candidates = [(r["hx"], r["hy"], r["tx"], r["ty"]) for r in kept]
+
+    for lower in reversed(range(level)):
+        size = base * _FANOUT**lower
+        parents = spark.createDataFrame(candidates, "phx long, phy long, ptx long, pty long")
+        shift = int(math.log2(_FANOUT))
+        held = _cells(points, split, size).select(
+            F.col("cx").alias("hx"),
+            F.col("cy").alias("hy"),
+            F.shiftright("cx", shift).alias("phx"),
+            F.shiftright("cy", shift).alias("phy"),
+        )
+        train = _cells(points, "train", size).select(
+            F.col("cx").alias("tx"),
+            F.col("cy").alias("ty"),
+            F.shiftright("cx", shift).alias("ptx"),
+            F.shiftright("cy", shift).alias("pty"),
+        )
+        children = parents.join(held, ["phx", "phy"]).join(train, ["ptx", "pty"])
+        rows = _with_bounds(children, size).where(F.col("lb") <= best).collect()
+        best = min([best, *(r["ub"] for r in rows)])
+        candidates = [(r["hx"], r["hy"], r["tx"], r["ty"]) for r in rows if r["lb"] <= best]
+
+    pairs = spark.createDataFrame(candidates, "hx long, hy long, tx long, ty long")
+    held = points.where(F.col("split") == split).select(
+        F.col("x").alias("px"),
+        F.col("y").alias("py"),
+        cell_index(F.col("x"), base).alias("hx"),
+        cell_index(F.col("y"), base).alias("hy"),
+    )
+    train = points.where(F.col("split") == "train").select(
+        F.col("x").alias("qx"),
+        F.col("y").alias("qy"),
+        cell_index(F.col("x"), base).alias("tx"),
+        cell_index(F.col("y"), base).alias("ty"),
+    )
+    joined = pairs.join(held, ["hx", "hy"]).join(train, ["tx", "ty"])
+    distance = _distance(F.col("px"), F.col("py"), F.col("qx"), F.col("qy"))
+    return joined.agg(F.min(distance)).first()[0]
+
+
+def pixel_points(rows):
+    """One row per split and pixel location of split-dataset rows: split, pixel_id, x, y
+    (EPSG:5070 metres)."""
+    from pyspark.sql import functions as F
+
+    located = rows.groupBy("split", "pixel_id").agg(
+        F.min("lon").alias("lon"), F.min("lat").alias("lat")
+    )
+    x, y = albers_xy(F.col("lon"), F.col("lat"))
+    return located.select("split", "pixel_id", x.alias("x"), y.alias("y"))
+
+
+def shared_locations(points) -> dict[str, int]:
+    """Pixel locations present in more than one split, counted by the set of splits they
+    are in, e.g. {"train+test": 120}; {} when no location is shared."""
+    from pyspark.sql import functions as F
+
+    in_splits = points.groupBy("pixel_id").agg(F.array_sort(F.collect_set("split")).alias("s"))
+    rows = in_splits.where(F.size("s") > 1).groupBy("s").count().collect()
+    return {"+".join(sorted(r["s"], key=SPLITS.index)): r["count"] for r in rows}

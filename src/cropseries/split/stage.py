@@ -1,0 +1,147 @@
+"""01_split as one call: course-layout dataset in, split dataset and report out, atomically.
+
+`run_split` checks the input before any Spark work, assigns every row (see `assign`),
+writes all rows in one pass into a hidden staging directory beside the output, counts the
+report from the written files, refuses to finish unless every input row is accounted for,
+and only then swaps the staging directory into place. Reading the result is the job of
+`reader`, 02_stats and 03_loader.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from cropseries.commit import commit, discard, sibling, tidy_spark_files
+from cropseries.config import SPLITS, SplitConfig
+from cropseries.layout import COLUMNS
+from cropseries.reader import resolve, spark_path
+from cropseries.split.assign import EXCLUDED, assign_rows
+from cropseries.split.checks import SplitError, check_input
+from cropseries.split.leakage import pixel_points
+from cropseries.split.report import REPORT_FILE, SplitReport, measure
+
+#: Target Parquet row-group size of the split files, bytes as Parquet buffers them
+#: (`parquet.block.size`; Spark cannot set rows per group). About 700-1,400 course rows of
+#: 60 images (1.5 MB), like `writer.ROW_GROUP_ROWS` in the package's own files: the loader's
+#: unit of sharding and file-level shuffling, so hundreds of them per split shuffle well and
+#: each holds only a couple of MB in memory, while still reading sequentially at full speed.
+ROW_GROUP_BYTES = 2 * 1024 * 1024
+#: Rows per file at most (`maxRecordsPerFile`), so no split file grows past a few hundred MB.
+MAX_ROWS_PER_FILE = 250_000
+#: Folder of excluded rows inside the output.
+EXCLUDED_DIR = "excluded"
+
+
+def read_course(spark, path: str):
+    """The course layout as a Spark DataFrame: the raw columns, bbox (string), year (int)."""
+    from pyspark.sql import functions as F
+
+    rows = spark.read.parquet(spark_path(path))
+    return rows.select(*COLUMNS, F.col("bbox").cast("string"), F.col("year").cast("int"))
+
+
+def _join(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/"), *parts])
+
+
+def _write(rows, staging: str) -> None:
+    (
+        rows.write.mode("error")
+        .partitionBy("split")
+        .option("compression", "zstd")
+        .option("parquet.block.size", ROW_GROUP_BYTES)
+        .option("maxRecordsPerFile", MAX_ROWS_PER_FILE)
+        .parquet(spark_path(staging))
+    )
+
+
+def _lay_out(staging: str) -> None:
+    """Give Spark's output the contract's shape: tidy part names, `split=excluded` ->
+    `excluded/`, no `_SUCCESS`, and one (possibly empty) file in every folder, so each split
+    can be read even when it holds no rows."""
+    files = tidy_spark_files(staging)
+    fs, root = resolve(staging)
+    if not files:
+        raise SplitError(f"01_split wrote no files into {staging}")
+    schema = pq.read_schema(files[0], filesystem=fs)
+    success = _join(root, "_SUCCESS")  # Spark's marker; split_report.json is ours
+    if fs.get_file_info(success).type == pafs.FileType.File:
+        fs.delete_file(success)
+    if fs.get_file_info(_join(root, f"split={EXCLUDED}")).type == pafs.FileType.Directory:
+        fs.move(_join(root, f"split={EXCLUDED}"), _join(root, EXCLUDED_DIR))
+    for folder in [*(f"split={s}" for s in SPLITS), EXCLUDED_DIR]:
+        path = _join(root, folder)
+        if fs.get_file_info(path).type == pafs.FileType.NotFound:
+            fs.create_dir(path)
+            with fs.open_output_stream(_join(path, "part-00000.zstd.parquet")) as out:
+                pq.write_table(schema.empty_table(), out, compression="zstd")
+
+
+def _count_input(spark, path: str) -> int:
+    return spark.read.parquet(spark_path(path)).count()
+
+
+def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> SplitReport:
+    """Split the course-layout dataset at `input_path` into `output_path` (see README).
+
+    Raises `SplitError` (before any Spark work) when the input cannot be split, and when
+    the written rows do not add up to the input rows; then `output_path` is left as it was.
+    """
+    started = time.perf_counter()
+    check_input(input_path)
+    staging = sibling(output_path, "tmp")
+    try:
+        input_rows = _count_input(spark, input_path)
+        if input_rows == 0:
+            raise SplitError(f"{input_path}: the dataset has no rows")
+        _write(assign_rows(read_course(spark, input_path), config), staging)
+        _lay_out(staging)
+        report = _measure(spark, staging, input_path, output_path, config, input_rows)
+        if not report.accounted:
+            raise SplitError(
+                f"rows do not add up: input {report.input_rows:,} != split {report.split_rows:,}"
+                f" + excluded {report.excluded_rows:,} (output left unchanged)"
+            )
+        report.seconds = time.perf_counter() - started
+        fs, root = resolve(staging)
+        with fs.open_output_stream(_join(root, REPORT_FILE)) as out:
+            out.write(report.to_json().encode())
+        commit(staging, output_path)
+    finally:
+        discard(staging)
+    return report
+
+
+def _measure(spark, staging, input_path, output_path, config, input_rows) -> SplitReport:
+    """Count the report from the staged files; pixel locations go through a scratch folder."""
+    splits = [spark_path(_join(staging, f"split={s}")) for s in SPLITS]
+    split_rows = spark.read.option("basePath", spark_path(staging)).parquet(*splits)
+    excluded = spark.read.parquet(spark_path(_join(staging, EXCLUDED_DIR)))
+    scratch = _join(staging, "scratch-points")  # no "_": Spark skips such paths
+    pixel_points(split_rows).write.parquet(spark_path(scratch))
+    try:
+        return measure(
+            spark,
+            split_rows,
+            excluded,
+            spark.read.parquet(spark_path(scratch)),
+            input_path=input_path,
+            output_path=output_path,
+            config=config,
+            input_rows=input_rows,
+        )
+    finally:
+        discard(scratch)
+
+
+def read_report(output_path: str) -> SplitReport:
+    """The report of a finished split dataset; `SplitError` if there is none (not finished)."""
+    fs, root = resolve(output_path)
+    try:
+        with fs.open_input_stream(_join(root, REPORT_FILE)) as handle:
+            return SplitReport.from_json(handle.read().decode())
+    except FileNotFoundError as err:
+        raise SplitError(f"{output_path}: no {REPORT_FILE}; not a finished split dataset") from err
