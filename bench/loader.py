@@ -33,7 +33,6 @@ from cropseries.legend import course_legend
 from cropseries.loader.normalization import COURSE_NORMALIZATION
 from cropseries.loader.pipeline import batches, examples, finish, plan, training_dataset
 from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
-from cropseries.reader import parquet_files
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -57,12 +56,17 @@ def best_rate(run, repeat: int) -> float:
     return max(rates)
 
 
+def input_files(path: str, split: str) -> list[str]:
+    """The Parquet files the loader reads for `split` of `path`."""
+    return sorted({u.file for u in open_input(path, split).units})
+
+
 def floor(path: str, split: str) -> int:
     """pyarrow reads the columns the loader reads, record batch by record batch."""
     source = open_input(path, split)
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
     rows = 0
-    for file in sorted({u.file for u in source.units}):
+    for file in input_files(path, split):
         for batch in pq.ParquetFile(file).iter_batches(batch_size=4096, columns=columns):
             rows += batch.num_rows
     return rows
@@ -85,9 +89,8 @@ def course(path: str, split: str, repeat: int) -> tuple[float, float]:
     from course_pipeline import course_dataset, read_into_memory
 
     source = open_input(path, split)
-    files = sorted({u.file for u in source.units})
     started = time.perf_counter()
-    frame = read_into_memory(files, source.kind, course_legend())
+    frame = read_into_memory(input_files(path, split), source.kind, course_legend())
     load_s = time.perf_counter() - started
     norm = COURSE_NORMALIZATION
     return load_s, epoch_rate(course_dataset(frame, norm.mean, norm.std, course_legend()), repeat)
@@ -173,7 +176,7 @@ def main() -> None:
     floor(one_x, split)  # warm the page cache so every reader reads from memory
     result = {
         "rows": floor(one_x, split),
-        "megabytes": round(sum(os.path.getsize(f) for f in parquet_files(one_x)) / 1e6, 1),
+        "megabytes": round(sum(map(os.path.getsize, input_files(one_x, split))) / 1e6, 1),
         "floor_rows_s": round(best_rate(lambda: floor(one_x, split), args.repeat)),
         "loader_rows_s": round(loader(one_x, split, args.repeat)),
         "loader_numpy_rows_s": round(best_rate(lambda: loader_numpy(one_x, split), args.repeat)),

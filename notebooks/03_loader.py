@@ -20,7 +20,16 @@
 
 # COMMAND ----------
 
-# Import the package from the repository when opened from a Git folder; the job installs it as a wheel.
+# MAGIC %pip install --quiet -r ../requirements-databricks.txt
+
+# COMMAND ----------
+
+# MAGIC %python
+# MAGIC dbutils.library.restartPython()
+
+# COMMAND ----------
+
+# Import cropseries from the repository's src/ (Git folder or bundle); else the installed wheel.
 import os
 import sys
 
