@@ -227,12 +227,8 @@ def _check_batch(
     tiles = pc.split_pattern(text, ",")
     empty = np.asarray(pc.equal(text, "").fill_null(True))
     tile_count = np.where(empty, 0, np.asarray(pc.list_value_length(tiles).fill_null(0)))
-    check.rows(
-        tile_count != num_images,
-        first_row,
-        "tiles",
-        lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}",
-    )
+    check.rows(tile_count != num_images, first_row, "tiles",
+               lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}")
     parent = np.asarray(pc.list_parent_indices(tiles))
     tokens = pc.list_flatten(tiles)
     names = pc.unique(tokens)  # a box has a handful of tile names: match each once
@@ -240,9 +236,8 @@ def _check_batch(
     well_formed = np.asarray(pc.is_in(tokens, value_set=good_names))
     bad_tile = np.zeros(n, bool)
     bad_tile[parent[~well_formed & ~empty[parent]]] = True
-    check.rows(
-        bad_tile, first_row, "tiles", lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)"
-    )
+    check.rows(bad_tile, first_row, "tiles",
+               lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)")
 
     summary.rows += n
     summary.images += int(counts.sum())

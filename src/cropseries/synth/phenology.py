@@ -17,35 +17,15 @@ from cropseries.synth.landcover import CLASSES
 #: Parameters of a calendar and their defaults: days of year (d), rates in days (r) or
 #: fractions of a pixel (f). "Never" is a day far outside the year.
 PARAMS: dict[str, tuple[str, float]] = {
-    "up": ("d", 999),
-    "up_rate": ("r", 7),
-    "peak": ("f", 0),
-    "down": ("d", 999),
-    "down_rate": ("r", 7),
-    "harvest": ("d", 999),
-    "residue": ("f", 0.2),
-    "up2": ("d", 999),
-    "up2_rate": ("r", 7),
-    "peak2": ("f", 0),
-    "down2": ("d", 999),
-    "down2_rate": ("r", 7),
-    "harvest2": ("d", 999),
-    "residue2": ("f", 0.2),
-    "winter_green": ("f", 0.03),
-    "burndown": ("d", 999),
-    "winter_brown": ("f", 0.25),
-    "fall_up": ("d", 999),
-    "fall_green": ("f", 0),
-    "frost": ("d", 999),
-    "flood_start": ("d", 999),
-    "flood_end": ("d", -999),
-    "flood": ("f", 0),
-    "winter_flood_end": ("d", -999),
-    "winter_flood": ("f", 0),
-    "impervious": ("f", 0),
-    "canopy": ("c", 1.0),
-    "lint": ("f", 0),
-    "burn": ("f", 0),
+    "up": ("d", 999), "up_rate": ("r", 7), "peak": ("f", 0), "down": ("d", 999),
+    "down_rate": ("r", 7), "harvest": ("d", 999), "residue": ("f", 0.2),
+    "up2": ("d", 999), "up2_rate": ("r", 7), "peak2": ("f", 0), "down2": ("d", 999),
+    "down2_rate": ("r", 7), "harvest2": ("d", 999), "residue2": ("f", 0.2),
+    "winter_green": ("f", 0.03), "burndown": ("d", 999), "winter_brown": ("f", 0.25),
+    "fall_up": ("d", 999), "fall_green": ("f", 0), "frost": ("d", 999),
+    "flood_start": ("d", 999), "flood_end": ("d", -999), "flood": ("f", 0),
+    "winter_flood_end": ("d", -999), "winter_flood": ("f", 0),
+    "impervious": ("f", 0), "canopy": ("c", 1.0), "lint": ("f", 0), "burn": ("f", 0),
 }
 NAMES = tuple(PARAMS)
 #: Default spread (between fields, between pixels of a field) by parameter kind.
@@ -54,233 +34,81 @@ SPREAD = {"d": (6.0, 1.5), "r": (1.0, 0.3), "f": (0.05, 0.03), "c": (0.12, 0.06)
 #: value when flooded is fixed here.
 BERNOULLI = {"winter_flood": 0.85, "burn": 1.0}
 #: Day parameters moved by the year's weather (a wet spring delays planting and harvest).
-WEATHER_SHIFTED = (
-    "up",
-    "down",
-    "harvest",
-    "up2",
-    "down2",
-    "harvest2",
-    "flood_start",
-    "flood_end",
-    "fall_up",
-    "burndown",
-)
+WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end",
+                   "fall_up", "burndown")
 
 #: Winter annual weeds in crop fields, killed by the herbicide burndown before planting.
 _WINTER_WEEDS = {"winter_green": (0.1, 0.08, 0.04), "burndown": (95, 8, 0)}
-_WHEAT = {
-    "winter_green": 0.35,
-    "winter_brown": 0.15,
-    "up": 68,
-    "up_rate": 9,
-    "peak": 0.88,
-    "down": 128,
-    "down_rate": 6,
-    "harvest": 156,
-    "residue": 0.45,
-    "burn": 0.25,
-}
+_WHEAT = {"winter_green": 0.35, "winter_brown": 0.15, "up": 68, "up_rate": 9, "peak": 0.88,
+          "down": 128, "down_rate": 6, "harvest": 156, "residue": 0.45, "burn": 0.25}
 
 #: Calendars: a value is a mean (default spread) or (mean, field spread, pixel spread).
 CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # Corn: planted late March to mid April, tassels in June, dries down in the field in
     # August, harvested late August to mid September; heavy stalk residue.
-    "Corn": {
-        **_WINTER_WEEDS,
-        "burndown": (78, 6, 0),
-        "up": (122, 7, 1.5),
-        "up_rate": 8,
-        "peak": (0.93, 0.04, 0.03),
-        "down": 215,
-        "down_rate": 8,
-        "harvest": 240,
-        "residue": 0.45,
-        "winter_brown": 0.3,
-        "fall_up": 265,
-        "fall_green": (0.25, 0.12, 0.05),
-        "frost": 330,
-    },
+    "Corn": {**_WINTER_WEEDS, "burndown": (78, 6, 0), "up": (122, 7, 1.5), "up_rate": 8,
+             "peak": (0.93, 0.04, 0.03), "down": 215, "down_rate": 8, "harvest": 240,
+             "residue": 0.45, "winter_brown": 0.3,
+             "fall_up": 265, "fall_green": (0.25, 0.12, 0.05), "frost": 330},
     # Soybeans (early production system): planted mid April to May, peak in late July,
     # leaves drop in September, harvested late September to October.
-    "Soybeans": {
-        **_WINTER_WEEDS,
-        "up": (148, 9, 1.5),
-        "up_rate": 7,
-        "peak": (0.95, 0.03, 0.02),
-        "down": 260,
-        "down_rate": 6,
-        "harvest": 282,
-        "residue": 0.15,
-        "fall_up": 300,
-        "fall_green": (0.15, 0.08, 0.04),
-        "frost": 330,
-    },
+    "Soybeans": {**_WINTER_WEEDS, "up": (148, 9, 1.5), "up_rate": 7, "peak": (0.95, 0.03, 0.02),
+                 "down": 260, "down_rate": 6, "harvest": 282, "residue": 0.15, "fall_up": 300,
+                 "fall_green": (0.15, 0.08, 0.04), "frost": 330},
     # Rice: drill-seeded in April, permanent flood at the 4-5 leaf stage (mid May) while the
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
-    "Rice": {
-        **_WINTER_WEEDS,
-        "fall_up": 282,
-        "fall_green": (0.25, 0.12, 0.05),
-        "frost": 328,
-        "up": (170, 7, 1.5),
-        "up_rate": 8,
-        "peak": (0.94, 0.03, 0.02),
-        "down": 245,
-        "down_rate": 6,
-        "harvest": 260,
-        "residue": 0.5,
-        "flood_start": 135,
-        "flood_end": 230,
-        "flood": (0.95, 0.03, 0.02),
-        "winter_flood": 0.35,
-        "burn": 0.2,
-        "winter_flood_end": 50,
-    },
+    "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.25, 0.12, 0.05), "frost": 328,
+             "up": (170, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
+             "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 135,
+             "flood_end": 230, "flood": (0.95, 0.03, 0.02), "winter_flood": 0.35, "burn": 0.2,
+             "winter_flood_end": 50},
     # Cotton: planted late April to mid May, slow canopy closure, defoliated mid September
     # (white open bolls), picked late September to October.
-    "Cotton": {
-        **_WINTER_WEEDS,
-        "fall_up": 305,
-        "fall_green": (0.12, 0.06, 0.03),
-        "frost": 330,
-        "up": (170, 7, 1.5),
-        "up_rate": 9,
-        "peak": (0.88, 0.05, 0.03),
-        "down": 258,
-        "down_rate": 4,
-        "harvest": 285,
-        "residue": 0.2,
-        "lint": (0.35, 0.08, 0.03),
-    },
-    "Peanuts": {
-        **_WINTER_WEEDS,
-        "fall_up": 295,
-        "fall_green": (0.15, 0.08, 0.04),
-        "frost": 330,
-        "up": (168, 6, 1.5),
-        "up_rate": 8,
-        "peak": (0.88, 0.05, 0.03),
-        "down": 258,
-        "down_rate": 6,
-        "harvest": 272,
-        "residue": 0.15,
-    },
+    "Cotton": {**_WINTER_WEEDS, "fall_up": 305, "fall_green": (0.12, 0.06, 0.03), "frost": 330,
+               "up": (170, 7, 1.5), "up_rate": 9, "peak": (0.88, 0.05, 0.03), "down": 258,
+               "down_rate": 4, "harvest": 285, "residue": 0.2, "lint": (0.35, 0.08, 0.03)},
+    "Peanuts": {**_WINTER_WEEDS, "fall_up": 295, "fall_green": (0.15, 0.08, 0.04), "frost": 330,
+                "up": (168, 6, 1.5), "up_rate": 8, "peak": (0.88, 0.05, 0.03), "down": 258,
+                "down_rate": 6, "harvest": 272, "residue": 0.15},
     # Winter wheat: tillered and green through winter, heads in April, harvested early
     # June; weeds follow, and the next crop is seeded in the fall.
-    "Winter Wheat": {
-        **_WHEAT,
-        "up2": 205,
-        "peak2": (0.35, 0.12, 0.05),
-        "down2": 285,
-        "down2_rate": 12,
-        "fall_up": 318,
-        "fall_green": 0.2,
-    },
+    "Winter Wheat": {**_WHEAT, "up2": 205, "peak2": (0.35, 0.12, 0.05), "down2": 285,
+                     "down2_rate": 12, "fall_up": 318, "fall_green": 0.2},
     # Wheat, then soybeans drilled into the stubble right after the June harvest.
-    "Dbl Crop WinWht/Soybeans": {
-        **_WHEAT,
-        "up2": (198, 6, 1.5),
-        "up2_rate": 6,
-        "peak2": (0.88, 0.05, 0.03),
-        "down2": 283,
-        "down2_rate": 6,
-        "harvest2": 305,
-        "residue2": 0.15,
-    },
+    "Dbl Crop WinWht/Soybeans": {**_WHEAT, "up2": (198, 6, 1.5), "up2_rate": 6,
+                                 "peak2": (0.88, 0.05, 0.03), "down2": 283, "down2_rate": 6,
+                                 "harvest2": 305, "residue2": 0.15},
     # Idle fields: weeds green up in spring, patchy, brown by late fall; never harvested.
-    "Fallow/Idle Cropland": {
-        "winter_brown": 0.35,
-        "winter_green": 0.08,
-        "up": (125, 12, 3),
-        "up_rate": 12,
-        "peak": (0.65, 0.15, 0.06),
-        "down": 285,
-        "down_rate": 14,
-    },
+    "Fallow/Idle Cropland": {"winter_brown": 0.35, "winter_green": 0.08, "up": (125, 12, 3),
+                             "up_rate": 12, "peak": (0.65, 0.15, 0.06), "down": 285,
+                             "down_rate": 14},
     # Hay: greens up in March, first cutting late May, regrowth, dormant in winter.
-    "Other Hay/Non Alfalfa": {
-        "winter_brown": 0.5,
-        "winter_green": 0.25,
-        "up": 85,
-        "up_rate": 10,
-        "peak": 0.85,
-        "down": 148,
-        "down_rate": 2,
-        "harvest": 151,
-        "residue": 0.35,
-        "up2": 172,
-        "up2_rate": 8,
-        "peak2": 0.7,
-        "down2": 298,
-        "down2_rate": 12,
-    },
-    "Grass/Pasture": {
-        "winter_brown": 0.55,
-        "winter_green": 0.2,
-        "up": 88,
-        "up_rate": 12,
-        "peak": (0.75, 0.08, 0.05),
-        "down": 295,
-        "down_rate": 15,
-    },
+    "Other Hay/Non Alfalfa": {"winter_brown": 0.5, "winter_green": 0.25, "up": 85,
+                              "up_rate": 10, "peak": 0.85, "down": 148, "down_rate": 2,
+                              "harvest": 151, "residue": 0.35, "up2": 172, "up2_rate": 8,
+                              "peak2": 0.7, "down2": 298, "down2_rate": 12},
+    "Grass/Pasture": {"winter_brown": 0.55, "winter_green": 0.2, "up": 88, "up_rate": 12,
+                      "peak": (0.75, 0.08, 0.05), "down": 295, "down_rate": 15},
     # Bottomland hardwoods and cypress: leaf-out in early April, leaf fall in November,
     # a darker canopy than crops, standing water in winter in about half the stands.
-    "Woody Wetlands": {
-        "winter_brown": 0.75,
-        "winter_green": 0.05,
-        "up": 100,
-        "up_rate": 7,
-        "peak": (0.88, 0.04, 0.03),
-        "down": 308,
-        "down_rate": 8,
-        "canopy": (0.8, 0.05, 0.03),
-        "winter_flood": 0.5,
-        "winter_flood_end": 105,
-    },
+    "Woody Wetlands": {"winter_brown": 0.75, "winter_green": 0.05, "up": 100, "up_rate": 7,
+                       "peak": (0.88, 0.04, 0.03), "down": 308, "down_rate": 8,
+                       "canopy": (0.8, 0.05, 0.03), "winter_flood": 0.5,
+                       "winter_flood_end": 105},
     # Ponds (catfish and others): water all year, a little algae in summer.
-    "Open Water": {
-        "winter_brown": 0,
-        "winter_green": 0,
-        "up": 150,
-        "peak": (0.05, 0.03, 0.01),
-        "down": 260,
-        "flood_start": -999,
-        "flood_end": 999,
-        "flood": 1.0,
-    },
-    "Developed/Open Space": {
-        "impervious": (0.3, 0.1, 0.08),
-        "winter_brown": 0.35,
-        "winter_green": 0.25,
-        "up": 88,
-        "up_rate": 12,
-        "peak": 0.62,
-        "down": 300,
-        "down_rate": 15,
-    },
-    "Developed/Low Intensity": {
-        "impervious": (0.55, 0.1, 0.08),
-        "winter_brown": 0.3,
-        "winter_green": 0.2,
-        "up": 92,
-        "up_rate": 12,
-        "peak": 0.5,
-        "down": 300,
-        "down_rate": 15,
-    },
+    "Open Water": {"winter_brown": 0, "winter_green": 0, "up": 150, "peak": (0.05, 0.03, 0.01),
+                   "down": 260, "flood_start": -999, "flood_end": 999, "flood": 1.0},
+    "Developed/Open Space": {"impervious": (0.3, 0.1, 0.08), "winter_brown": 0.35,
+                             "winter_green": 0.25, "up": 88, "up_rate": 12, "peak": 0.62,
+                             "down": 300, "down_rate": 15},
+    "Developed/Low Intensity": {"impervious": (0.55, 0.1, 0.08), "winter_brown": 0.3,
+                                "winter_green": 0.2, "up": 92, "up_rate": 12, "peak": 0.5,
+                                "down": 300, "down_rate": 15},
     # Pixels the CDL left unclassified: a mix of grass, trees and bare ground.
-    "Background": {
-        "impervious": (0.1, 0.08, 0.05),
-        "winter_brown": 0.4,
-        "winter_green": 0.15,
-        "up": 95,
-        "up_rate": 12,
-        "peak": (0.5, 0.15, 0.08),
-        "down": 290,
-        "down_rate": 15,
-    },
+    "Background": {"impervious": (0.1, 0.08, 0.05), "winter_brown": 0.4, "winter_green": 0.15,
+                   "up": 95, "up_rate": 12, "peak": (0.5, 0.15, 0.08), "down": 290,
+                   "down_rate": 15},
 }
 
 
@@ -328,9 +156,7 @@ def field_parameters(
 
 
 def pixel_parameters(
-    rng: np.random.Generator,
-    field_values: np.ndarray,
-    field_class: np.ndarray,
+    rng: np.random.Generator, field_values: np.ndarray, field_class: np.ndarray,
     pixel_field: np.ndarray,
 ) -> np.ndarray:
     """Parameters of pixels [pixels, len(NAMES)] float32: their field's plus pixel spread.
@@ -339,8 +165,7 @@ def pixel_parameters(
     """
     cls = field_class[pixel_field]
     values = field_values[pixel_field] + PIXEL_SD[cls] * rng.standard_normal(
-        (len(pixel_field), len(NAMES))
-    )
+        (len(pixel_field), len(NAMES)))
     values[:, _FRACTIONS] = np.clip(values[:, _FRACTIONS], 0.0, 1.0)
     values[:, _RATES] = np.maximum(values[:, _RATES], 1.0)
     values[:, _SCALES] = np.clip(values[:, _SCALES], 0.5, 1.5)
@@ -373,24 +198,15 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
         return on, green, standing, residue * cut, cut
 
     on1, green1, standing1, residue1, cut1 = season(
-        p["up"], p["up_rate"], p["peak"], p["down"], p["down_rate"], p["harvest"], p["residue"]
-    )
+        p["up"], p["up_rate"], p["peak"], p["down"], p["down_rate"], p["harvest"], p["residue"])
     on2, green2, standing2, residue2, _ = season(
-        p["up2"],
-        p["up2_rate"],
-        p["peak2"],
-        p["down2"],
-        p["down2_rate"],
-        p["harvest2"],
-        p["residue2"],
-    )
+        p["up2"], p["up2_rate"], p["peak2"], p["down2"], p["down2_rate"], p["harvest2"],
+        p["residue2"])
     before = 1 - on1
-    green = green1 + green2 + p["winter_green"] * before * (1 - _sigmoid((t - p["burndown"]) / 4.0))
-    green += (
-        p["fall_green"]
-        * _sigmoid((t - p["fall_up"]) / 8.0)
-        * (1 - _sigmoid((t - p["frost"]) / 6.0))
-    )
+    green = green1 + green2 + p["winter_green"] * before * (
+        1 - _sigmoid((t - p["burndown"]) / 4.0))
+    green += p["fall_green"] * _sigmoid((t - p["fall_up"]) / 8.0) * (
+        1 - _sigmoid((t - p["frost"]) / 6.0))
     green = np.clip(green, 0, 1)
     standing = np.minimum(standing1 + standing2, 1 - green)
     ground = 1 - green - standing
@@ -403,13 +219,8 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
     soil = ground - water - residue
     # Burned stubble: charred within two weeks of harvest, washed out over about two months.
     since = t - p["harvest"]
-    char = (
-        residue
-        * p["burn"]
-        * cut1
-        * _sigmoid((since - 12) / 2.0)
-        * np.exp(-np.clip(since - 12, 0, None) / 60.0)
-    )
+    char = residue * p["burn"] * cut1 * _sigmoid((since - 12) / 2.0) * np.exp(
+        -np.clip(since - 12, 0, None) / 60.0)
     lint = standing * p["lint"]
     natural = np.stack([green, standing - lint + residue - char, lint, char, water, soil], axis=1)
     imp = p["impervious"][:, None]
