@@ -2,6 +2,7 @@
 # Both create .venv when it is missing and install the project (editable) with its pins.
 
 PYTHON ?= python3
+export TF_CPP_MIN_LOG_LEVEL ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

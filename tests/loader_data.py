@@ -1,13 +1,13 @@
 """Split datasets and statistics files for the loader's tests (no Spark, no generator).
 
-Rows come from `splitdata` (the split layout 01_split writes); statistics are written by
+Rows come from `handmade_splits` (the split layout 01_split writes); statistics are written by
 02_stats' own `stats.file.write_stats`, with made-up numbers.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from splitdata import split_table, write_splits
+from handmade_splits import split_table, write_splits
 
 from cropseries.layout import BANDS
 from cropseries.legend import course_legend

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from course_data import write_course_dataset
 from loader_data import write_split_dataset, write_stats
-from splitdata import random_series, split_table
+from handmade_splits import random_series, split_table
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.errors import LoaderError

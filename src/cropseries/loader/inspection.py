@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         layout=args.layout,
     )
     views = inspect_pixels(job, args.pixels, seed=args.seed or 0)
-    inspection_figure(views, args.band).write_html(args.out, include_plotlyjs="cdn")
+    inspection_figure(views, args.band).write_html(args.out, include_plotlyjs=True)
     print(
         f"wrote the inspection of {len(views)} pixels of split {job.source.split!r} to {args.out}"
     )
