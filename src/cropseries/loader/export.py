@@ -21,11 +21,10 @@ from cropseries.loader.bucketing import CHANNELS
 from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
-    config_from,
+    plan_from,
     reports_loader_errors,
-    stats_from,
 )
-from cropseries.loader.pipeline import Plan, batches, plan
+from cropseries.loader.pipeline import Plan, batches
 from cropseries.loader.windows import parse_start_days
 
 
@@ -81,17 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @reports_loader_errors
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
-    job = plan(
-        args.splits,
-        stats_from(args),
-        config,
-        training=False,
-        split=args.split,
-        start_days=args.start_days,
-        extras=True,
-        layout=args.layout,
-    )
+    job = plan_from(args, training=False, start_days=args.start_days, extras=True)
     rows = export_npz(job, args.out)
     print(
         f"wrote {rows:,} examples (split {job.source.split!r} at {len(args.start_days)} start "

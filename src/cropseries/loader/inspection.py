@@ -22,9 +22,8 @@ from cropseries.loader.labels import apply_vegetation_rule
 from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
-    config_from,
+    plan_from,
     reports_loader_errors,
-    stats_from,
 )
 from cropseries.loader.pipeline import Plan, model_input, plan
 from cropseries.loader.source import read_chunks
@@ -141,14 +140,7 @@ def run(args: argparse.Namespace) -> int:
     """`python -m cropseries inspect`: the inspection figure of a split, as an HTML file."""
     from cropseries.figures.loader import inspection_figure
 
-    job = plan(
-        args.splits,
-        stats_from(args),
-        config_from(args),
-        training=True,
-        split=args.split,
-        layout=args.layout,
-    )
+    job = plan_from(args, training=True)
     views = inspect_pixels(job, args.pixels, seed=args.seed or 0)
     inspection_figure(views, args.band).write_html(args.out, include_plotlyjs=True)
     print(

@@ -16,6 +16,7 @@ from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig
 from cropseries.legend import LEGENDS
 from cropseries.loader.errors import LoaderError
+from cropseries.loader.pipeline import plan
 from cropseries.stats.file import stats_path
 
 
@@ -78,6 +79,18 @@ def config_from(args: argparse.Namespace, **overrides) -> LoaderConfig:
 def stats_from(args: argparse.Namespace) -> str:
     """The --stats value: a path (SPLITS/stats.json by default) or "course"."""
     return args.stats or stats_path(args.splits)
+
+
+def plan_from(args: argparse.Namespace, **kwargs):
+    """The loader `Plan` a command's arguments describe: input, statistics, options, split."""
+    return plan(
+        args.splits,
+        stats_from(args),
+        config_from(args),
+        split=args.split,
+        layout=args.layout,
+        **kwargs,
+    )
 
 
 def reports_loader_errors(run):

@@ -13,11 +13,10 @@ import time
 from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
-    config_from,
+    plan_from,
     reports_loader_errors,
-    stats_from,
 )
-from cropseries.loader.pipeline import plan, to_dataset
+from cropseries.loader.pipeline import to_dataset
 
 
 def measure(dataset, epochs: int) -> list[tuple[int, float]]:
@@ -39,14 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @reports_loader_errors
 def run(args: argparse.Namespace) -> int:
-    job = plan(
-        args.splits,
-        stats_from(args),
-        config_from(args),
-        training=True,
-        split=args.split,
-        layout=args.layout,
-    )
+    job = plan_from(args, training=True)
     print(
         f"loader: split {job.source.split!r} of {args.splits}: {job.source.num_rows:,} rows in "
         f"{len(job.source.units)} row groups; batch {job.config.batch_size}, shuffle buffer "
