@@ -39,8 +39,13 @@ test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
 	$(PY) -m pytest
 
+# Every benchmark, one after another (they generate their data once under data/bench/).
 bench: $(STAMP) java
 	$(PY) bench/synth.py
+	$(PY) bench/validate.py
+	$(PY) bench/loader.py
+	$(PY) bench/split.py
+	$(PY) bench/stats.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis
