@@ -56,3 +56,19 @@ def test_pixel_id_packs_rounded_degrees_and_separates_neighbours(spark):
     assert ids[2] != ids[0]
     assert ids[3] == 3_600_000_000 << 31  # the largest longitude, smallest latitude
     assert all(i >= 0 for i in ids)
+
+
+def test_numpy_pixel_ids_equal_the_ids_01_split_writes(spark):
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from cropseries.geo import pixel_id, pixel_ids
+
+    rng = np.random.default_rng(5)
+    lon = np.concatenate([-91.5 + rng.random(2000), [-90.9, 180.0, -180.0]])
+    lat = np.concatenate([33.0 + rng.random(2000), [33.4, -90.0, 90.0]])
+    frame = spark.createDataFrame(
+        [(float(a), float(b)) for a, b in zip(lon, lat, strict=True)], "lon double, lat double"
+    )
+    spark_ids = [r[0] for r in frame.select(pixel_id(F.col("lon"), F.col("lat"))).collect()]
+    np.testing.assert_array_equal(pixel_ids(lon, lat), spark_ids)

@@ -1,5 +1,7 @@
 """Locations as Spark columns: EPSG:5070 metres, a stable pixel id, and square grid cells.
 
+The pixel id also exists in numpy (`pixel_ids`), for readers that skip Spark.
+
 EPSG:5070 (NAD83 / Conus Albers, GRS80) is written here as Spark column expressions so
 that projecting every row runs inside the JVM, with no Python worker. This module owns the
 formulas; it knows nothing about splits or files.
@@ -8,6 +10,8 @@ formulas; it knows nothing about splits or files.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 # GRS80 ellipsoid and the EPSG:5070 parameters (no false easting or northing).
 _A = 6378137.0
@@ -62,6 +66,17 @@ def pixel_id(lon, lat):
     ilon = F.round((lon + 180.0) * PIXEL_ID_SCALE).cast("long")
     ilat = F.round((lat + 90.0) * PIXEL_ID_SCALE).cast("long")
     return F.shiftleft(ilon, 31).bitwiseOR(ilat)
+
+
+def pixel_ids(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """`pixel_id` in numpy for arrays of degrees: int64 [n], the same ids 01_split writes.
+
+    For readers of a course layout without 01_split (the loader), so their ids join with a
+    split dataset's. Rounds half up, as Spark's `round` does for these non-negative values.
+    """
+    ilon = np.floor((np.asarray(lon, np.float64) + 180.0) * PIXEL_ID_SCALE + 0.5).astype(np.int64)
+    ilat = np.floor((np.asarray(lat, np.float64) + 90.0) * PIXEL_ID_SCALE + 0.5).astype(np.int64)
+    return (ilon << 31) | ilat
 
 
 def cell_index(coordinate, size_m: float):

@@ -20,6 +20,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from cropseries.codecs import PixelSeries, byte_lengths, codec_dtype, decode_series
+from cropseries.geo import pixel_ids
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
@@ -164,14 +165,6 @@ def _fail(file: str, row: int, column: str, problem: str) -> LoaderError:
     return LoaderError(f"{file}, row {row}, column {column!r}: {problem}")
 
 
-def location_ids(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """A stable int64 id of an exact (lon, lat), the same in every year (course-layout input)."""
-    lon_bits = np.ascontiguousarray(lon, np.float64).view(np.uint64)
-    lat_bits = np.ascontiguousarray(lat, np.float64).view(np.uint64)
-    mixed = lon_bits * np.uint64(0x9E3779B97F4A7C15) ^ lat_bits * np.uint64(0xC2B2AE3D27D4EB4F)
-    return (mixed >> np.uint64(1)).astype(np.int64)
-
-
 def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) -> PixelSeries:
     """Decode the series of a batch after checking nulls, byte lengths and date order."""
     for name in batch.schema.names:
@@ -286,7 +279,7 @@ def decode_chunk(
     if kind == "split":
         pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
     else:
-        pixel_id = location_ids(lon, lat) if locations else None
+        pixel_id = pixel_ids(lon, lat) if locations else None
     return Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
 
 
