@@ -1,4 +1,4 @@
-"""EPSG:5070 as Spark columns against PROJ, and the pixel id."""
+"""EPSG:5070 (Spark and numpy) against PROJ and each other, and the pixel id."""
 
 import pytest
 
@@ -31,8 +31,7 @@ def test_albers_agrees_with_the_generators_numpy_version(spark):
     import numpy as np
     from pyspark.sql import functions as F
 
-    from cropseries.geo import albers_xy
-    from cropseries.synth.geometry import albers_forward
+    from cropseries.geo import albers_forward, albers_xy
 
     rng = np.random.default_rng(0)
     lon, lat = rng.uniform(-125, -66, 500), rng.uniform(24, 50, 500)

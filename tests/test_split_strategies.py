@@ -11,9 +11,9 @@ import pytest
 from split_data import file_bytes, generated, read_split
 
 from cropseries.config import SPLITS, SplitConfig
+from cropseries.geo import albers_forward
 from cropseries.layout import COLUMNS
 from cropseries.legend import course_legend, double_crop_codes, name_to_code
-from cropseries.synth.geometry import albers_forward
 
 pytestmark = pytest.mark.spark
 

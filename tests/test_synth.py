@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from cropseries.cli import main
 from cropseries.codecs import decode_series
+from cropseries.geo import albers_forward, albers_inverse
 from cropseries.layout import BANDS, SCHEMA, STORED_SCL, bbox_string
 from cropseries.legend import cdl_codes, name_to_code
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files
@@ -85,24 +86,24 @@ def _ndvi(bands: np.ndarray) -> np.ndarray:
     ],
 )
 def test_albers_matches_proj(lon, lat, x, y):
-    got_x, got_y = geometry.albers_forward(lon, lat)
+    got_x, got_y = albers_forward(lon, lat)
     assert got_x == pytest.approx(x, abs=1e-6) and got_y == pytest.approx(y, abs=1e-6)
-    back_lon, back_lat = geometry.albers_inverse(x, y)
+    back_lon, back_lat = albers_inverse(x, y)
     assert back_lon == pytest.approx(lon, abs=1e-10) and back_lat == pytest.approx(lat, abs=1e-10)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.floats(-125, -66), st.floats(24, 50))
 def test_albers_inverse_undoes_forward_in_conus(lon, lat):
-    x, y = geometry.albers_forward(lon, lat)
-    back_lon, back_lat = geometry.albers_inverse(x, y)
+    x, y = albers_forward(lon, lat)
+    back_lon, back_lat = albers_inverse(x, y)
     assert abs(back_lon - lon) < 1e-9 and abs(back_lat - lat) < 1e-9
 
 
 def test_boxes_lie_in_the_delta_on_the_cdl_grid():
     for box in geometry.DELTA_BOXES:
         assert box.left % 30 == 15 and box.bottom % 30 == 15  # CDL pixel edges
-        lon, lat = geometry.albers_inverse(box.left + box.size / 2, box.bottom + box.size / 2)
+        lon, lat = albers_inverse(box.left + box.size / 2, box.bottom + box.size / 2)
         assert -91.6 < lon < -90.3 and 33.0 < lat < 34.6, box.name
         assert box.bbox == bbox_string(box.left, box.bottom, box.left + 15000, box.bottom + 15000)
 
@@ -126,7 +127,7 @@ def test_neighbouring_pixels_share_their_field_label(tmp_path):
         progress=False,
     )
     part = open_course_dataset(str(tmp_path / "dense")).dataset.to_table()
-    x, y = geometry.albers_forward(part.column("lon").to_numpy(), part.column("lat").to_numpy())
+    x, y = albers_forward(part.column("lon").to_numpy(), part.column("lat").to_numpy())
     names = np.asarray(part.column("CDL").to_pylist())
     order = np.lexsort((np.round(x), np.round(y)))  # rows south to north, west to east
     x, y, names = x[order], y[order], names[order]

@@ -1,10 +1,9 @@
-"""Locations as Spark columns: EPSG:5070 metres, a stable pixel id, and square grid cells.
+"""Locations: EPSG:5070 metres, a stable pixel id, and square grid cells.
 
-The pixel id also exists in numpy (`pixel_ids`), for readers that skip Spark.
-
-EPSG:5070 (NAD83 / Conus Albers, GRS80) is written here as Spark column expressions so
-that projecting every row runs inside the JVM, with no Python worker. This module owns the
-formulas; it knows nothing about splits or files.
+EPSG:5070 (NAD83 / Conus Albers, GRS80) is written once here, in numpy (forward and
+inverse, for the generator) and as Spark column expressions (so that projecting every row
+of a split runs inside the JVM, with no Python worker); the pixel id likewise, in Spark and
+in numpy. This module owns the formulas; it knows nothing about splits or files.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ _E = math.sqrt(_E2)
 _LAT1, _LAT2, _LAT0, _LON0 = (math.radians(d) for d in (29.5, 45.5, 23.0, -96.0))
 
 
-def _q(sin_phi: float) -> float:
-    """Snyder's authalic q of sin(latitude), for the constants."""
+def _q(sin_phi):
+    """Snyder's authalic q of sin(latitude): floats or numpy arrays."""
     es = _E * sin_phi
-    return (1 - _E2) * (sin_phi / (1 - es * es) - math.log((1 - es) / (1 + es)) / (2 * _E))
+    return (1 - _E2) * (sin_phi / (1 - es * es) - np.log((1 - es) / (1 + es)) / (2 * _E))
 
 
 def _m(phi: float) -> float:
@@ -40,6 +39,35 @@ _RHO0 = _A * math.sqrt(_C - _N * _q(math.sin(_LAT0))) / _N
 PIXEL_ID_SCALE = 10_000_000
 #: Grid indices are offset by this before packing two of them into one int64.
 _CELL_OFFSET = 1 << 30
+
+
+def albers_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """EPSG:4326 degrees to EPSG:5070 metres: (x, y) float64 arrays of the inputs' shape."""
+    phi = np.radians(np.asarray(lat, np.float64))
+    theta = _N * (np.radians(np.asarray(lon, np.float64)) - _LON0)
+    rho = _A * np.sqrt(_C - _N * _q(np.sin(phi))) / _N
+    return rho * np.sin(theta), _RHO0 - rho * np.cos(theta)
+
+
+def albers_inverse(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """EPSG:5070 metres to EPSG:4326 degrees: (lon, lat) float64 arrays of the inputs' shape.
+
+    Latitude comes from Snyder's fixed-point iteration (eq. 3-16), run a fixed number of
+    times: it converges to below 1e-12 degrees within the conterminous US.
+    """
+    x = np.asarray(x, np.float64)
+    dy = _RHO0 - np.asarray(y, np.float64)
+    rho = np.hypot(x, dy)
+    theta = np.arctan2(x, dy)
+    q = (_C - (rho * _N / _A) ** 2) / _N
+    phi = np.arcsin(q / 2)
+    for _ in range(8):
+        s = np.sin(phi)
+        one = 1 - _E2 * s * s
+        phi = phi + one**2 / (2 * np.cos(phi)) * (
+            q / (1 - _E2) - s / one + np.log((1 - _E * s) / (1 + _E * s)) / (2 * _E)
+        )
+    return np.degrees(_LON0 + theta / _N), np.degrees(phi)
 
 
 def albers_xy(lon, lat):

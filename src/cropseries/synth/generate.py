@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from cropseries.codecs import DEFAULT_CODEC, PixelSeries, codec_dtype, encode_table
+from cropseries.geo import albers_inverse
 from cropseries.layout import NUM_BANDS
 from cropseries.synth import acquisitions, geometry, landcover, phenology, spectra
 from cropseries.writer import write_partition
@@ -92,7 +93,7 @@ def box_pixels(seed: int, index: int, count: int) -> BoxPixels:
     field_soil = np.clip(rng.normal(0.95, 0.32, fields.num_fields + 1), 0.4, 1.8)
     col, row = geometry.sample_grid(rng, count)
     x, y = geometry.pixel_centres(box, col, row)
-    lon, lat = geometry.albers_inverse(x, y)
+    lon, lat = albers_inverse(x, y)
     unit = np.where(fields.is_road(col, row), fields.num_fields, fields.field_of(col, row))
     soil = field_soil[unit] * np.clip(rng.normal(1.0, 0.05, count), 0.8, 1.2)
     return BoxPixels(box=box, index=index, x=x, y=y, lon=lon, lat=lat, unit=unit,

@@ -1,6 +1,6 @@
 """Where generated pixels lie: EPSG:5070 coordinates, the Delta boxes, fields and sampling grid.
 
-EPSG:5070 (NAD83 / Conus Albers) is implemented here in numpy, forward and inverse, so the
+Coordinates are EPSG:5070 (NAD83 / Conus Albers; `cropseries.geo` projects them), so the
 generator needs no projection library. A box is a square of 500 x 500 CDL pixels (30 m,
 centres on multiples of 30 m as in the CDL grid) cut into rectangular fields; pixels are
 sampled from it on a regular grid. What grows in a field is `landcover`'s business.
@@ -14,64 +14,10 @@ import numpy as np
 
 from cropseries.layout import bbox_string
 
-# GRS80 ellipsoid and the EPSG:5070 parameters (no false easting or northing).
-_A = 6378137.0
-_F = 1 / 298.257222101
-_E2 = _F * (2 - _F)
-_E = np.sqrt(_E2)
-_LAT1, _LAT2, _LAT0, _LON0 = np.radians([29.5, 45.5, 23.0, -96.0])
-
-
-def _q(sin_phi: np.ndarray) -> np.ndarray:
-    """Snyder's q (authalic function) of sin(latitude)."""
-    es = _E * sin_phi
-    return (1 - _E2) * (sin_phi / (1 - es * es) - np.log((1 - es) / (1 + es)) / (2 * _E))
-
-
-def _m(phi: float) -> float:
-    s = np.sin(phi)
-    return np.cos(phi) / np.sqrt(1 - _E2 * s * s)
-
-
-_M1, _M2 = _m(_LAT1), _m(_LAT2)
-_Q0, _Q1, _Q2 = (_q(np.sin(p)) for p in (_LAT0, _LAT1, _LAT2))
-_N = (_M1**2 - _M2**2) / (_Q2 - _Q1)
-_C = _M1**2 + _N * _Q1
-_RHO0 = _A * np.sqrt(_C - _N * _Q0) / _N
-
 #: Edge of a CDL pixel, metres.
 PIXEL_M = 30.0
 #: Pixels along each edge of a box (15 km).
 BOX_PIXELS = 500
-
-
-def albers_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """EPSG:4326 degrees to EPSG:5070 metres: (x, y) float64 arrays of the inputs' shape."""
-    phi = np.radians(np.asarray(lat, np.float64))
-    theta = _N * (np.radians(np.asarray(lon, np.float64)) - _LON0)
-    rho = _A * np.sqrt(_C - _N * _q(np.sin(phi))) / _N
-    return rho * np.sin(theta), _RHO0 - rho * np.cos(theta)
-
-
-def albers_inverse(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """EPSG:5070 metres to EPSG:4326 degrees: (lon, lat) float64 arrays of the inputs' shape.
-
-    Latitude comes from Snyder's fixed-point iteration (eq. 3-16), run a fixed number of
-    times: it converges to below 1e-12 degrees within the conterminous US.
-    """
-    x = np.asarray(x, np.float64)
-    dy = _RHO0 - np.asarray(y, np.float64)
-    rho = np.hypot(x, dy)
-    theta = np.arctan2(x, dy)
-    q = (_C - (rho * _N / _A) ** 2) / _N
-    phi = np.arcsin(q / 2)
-    for _ in range(8):
-        s = np.sin(phi)
-        one = 1 - _E2 * s * s
-        phi = phi + one**2 / (2 * np.cos(phi)) * (
-            q / (1 - _E2) - s / one + np.log((1 - _E * s) / (1 + _E * s)) / (2 * _E)
-        )
-    return np.degrees(_LON0 + theta / _N), np.degrees(phi)
 
 
 @dataclass(frozen=True)
