@@ -8,15 +8,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 DEMO_PIXELS ?= 20000
+# The Databricks serverless environment the job runs in (databricks.yml): every package it ships is
+# installed here at its version, so the tests run the versions serverless runs. Its published
+# constraints read `name~=version`; PINS is that as installed: `==version` (`==major.minor.*` for
+# a major.minor pin).
+SERVERLESS_CONSTRAINTS := tests/environments/serverless-v5-constraints.txt
+PINS := $(VENV)/serverless-pins.txt
 
 .PHONY: demo test lint bench clean java
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "cropseries needs Python 3.10 or newer (found $$($(PYTHON) --version))."; exit 1; }
+$(PINS): $(SERVERLESS_CONSTRAINTS)
+	mkdir -p $(VENV)
+	sed -E '/^[A-Za-z]/{s/~=/==/; /==[0-9]+\.[0-9]+$$/s/$$/.*/;}' $< > $@
+
+$(STAMP): pyproject.toml $(PINS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "cropseries needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -c $(PINS)
 	touch $(STAMP)
 
 java:

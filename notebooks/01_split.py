@@ -14,26 +14,19 @@
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../requirements-databricks.txt
+# cropseries comes from this notebook's environment: the job's (the bundle's wheel),
+# the Environment side pane, or a local virtualenv (README: On Databricks). Relative
+# paths are read from the repository root, found from this notebook's own path.
+from cropseries.notebook import repository_path, repository_root
+
+REPO = repository_root(
+    dbutils.notebook.entry_point.getDbutils().notebook().getContext().notebookPath().get()
+)
 
 # COMMAND ----------
 
-# MAGIC %python
-# MAGIC dbutils.library.restartPython()
-
-# COMMAND ----------
-
-# Import cropseries from the repository's src/ (Git folder or bundle); else the installed wheel.
-import os
-import sys
-
-if os.path.isdir("../src/cropseries"):
-    sys.path.insert(0, os.path.abspath("../src"))
-
-# COMMAND ----------
-
-dbutils.widgets.text("input_path", "../data/demo/course")
-dbutils.widgets.text("output_path", "../data/demo/splits")
+dbutils.widgets.text("input_path", "data/demo/course")
+dbutils.widgets.text("output_path", "data/demo/splits")
 dbutils.widgets.dropdown("strategy", "year", ["year", "block", "year+block"])
 dbutils.widgets.text("train_years", "2021")
 dbutils.widgets.text("val_years", "2020")
@@ -55,7 +48,10 @@ config = SplitConfig(
     seed=int(dbutils.widgets.get("seed")),
 )
 report = run_split(
-    spark, dbutils.widgets.get("input_path"), dbutils.widgets.get("output_path"), config
+    spark,
+    repository_path(REPO, dbutils.widgets.get("input_path")),
+    repository_path(REPO, dbutils.widgets.get("output_path")),
+    config,
 )
 print(report.summary())
 

@@ -16,25 +16,18 @@
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../requirements-databricks.txt
+# cropseries comes from this notebook's environment: the job's (the bundle's wheel),
+# the Environment side pane, or a local virtualenv (README: On Databricks). Relative
+# paths are read from the repository root, found from this notebook's own path.
+from cropseries.notebook import repository_path, repository_root
+
+REPO = repository_root(
+    dbutils.notebook.entry_point.getDbutils().notebook().getContext().notebookPath().get()
+)
 
 # COMMAND ----------
 
-# MAGIC %python
-# MAGIC dbutils.library.restartPython()
-
-# COMMAND ----------
-
-# Import cropseries from the repository's src/ (Git folder or bundle); else the installed wheel.
-import os
-import sys
-
-if os.path.isdir("../src/cropseries"):
-    sys.path.insert(0, os.path.abspath("../src"))
-
-# COMMAND ----------
-
-dbutils.widgets.text("splits", "../data/demo/splits")
+dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("out", "")
 dbutils.widgets.text("exclude_scl", "")
 dbutils.widgets.text("per_label", "false")
@@ -50,7 +43,10 @@ config = StatsConfig(
     per_label=dbutils.widgets.get("per_label").strip().lower() == "true",
 )
 stats = compute_stats(
-    spark, dbutils.widgets.get("splits"), config, out=dbutils.widgets.get("out") or None
+    spark,
+    repository_path(REPO, dbutils.widgets.get("splits")),
+    config,
+    out=repository_path(REPO, dbutils.widgets.get("out")) or None,
 )
 
 # COMMAND ----------

@@ -20,25 +20,18 @@
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../requirements-databricks.txt
+# cropseries comes from this notebook's environment: the job's (the bundle's wheel),
+# the Environment side pane, or a local virtualenv (README: On Databricks). Relative
+# paths are read from the repository root, found from this notebook's own path.
+from cropseries.notebook import repository_path, repository_root
+
+REPO = repository_root(
+    dbutils.notebook.entry_point.getDbutils().notebook().getContext().notebookPath().get()
+)
 
 # COMMAND ----------
 
-# MAGIC %python
-# MAGIC dbutils.library.restartPython()
-
-# COMMAND ----------
-
-# Import cropseries from the repository's src/ (Git folder or bundle); else the installed wheel.
-import os
-import sys
-
-if os.path.isdir("../src/cropseries"):
-    sys.path.insert(0, os.path.abspath("../src"))
-
-# COMMAND ----------
-
-dbutils.widgets.text("splits", "../data/demo/splits")
+dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("stats", "")
 dbutils.widgets.text("train_split", "train")
 dbutils.widgets.text("val_split", "val")
@@ -48,7 +41,7 @@ dbutils.widgets.text("exclude_scl", "")
 dbutils.widgets.dropdown("subsample", "true", ["true", "false"])
 dbutils.widgets.text("seed", "0")
 dbutils.widgets.text("pixels", "12")
-dbutils.widgets.text("benchmark", "../bench/out/loader.json")
+dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 # COMMAND ----------
 
@@ -56,8 +49,9 @@ from cropseries.config import LoaderConfig
 from cropseries.loader.inspection import overview
 from cropseries.loader.options import scl_list
 
-splits = dbutils.widgets.get("splits")
-stats = dbutils.widgets.get("stats") or splits
+splits = repository_path(REPO, dbutils.widgets.get("splits"))
+stats = dbutils.widgets.get("stats")  # "course": the course's constants, not a path
+stats = stats if stats == "course" else repository_path(REPO, stats) or splits
 seed = dbutils.widgets.get("seed").strip()
 config = LoaderConfig(
     anchor=dbutils.widgets.get("anchor"),
@@ -104,12 +98,14 @@ fig.show()
 # COMMAND ----------
 
 import json
+import os
 
 from cropseries.figures.loader import benchmark_figure
 
-if os.path.exists(dbutils.widgets.get("benchmark")):
-    with open(dbutils.widgets.get("benchmark")) as f:
+benchmark = repository_path(REPO, dbutils.widgets.get("benchmark"))
+if os.path.exists(benchmark):
+    with open(benchmark) as f:
         fig = benchmark_figure(json.load(f))
     fig.show()
 else:
-    print("no benchmark result at", dbutils.widgets.get("benchmark"), "(run bench/loader.py)")
+    print("no benchmark result at", benchmark, "(run bench/loader.py)")

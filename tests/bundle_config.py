@@ -134,12 +134,20 @@ def load_bundle(
 
 
 def _resolve_paths(node, base: Path) -> None:
-    """Make local `notebook_path` / `whl` paths absolute, in place."""
+    """Make local `notebook_path` / `whl` paths and environment dependencies absolute, in place.
+
+    A dependency is local when it starts with `./` or `../` (others are pip requirements).
+    """
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("notebook_path", "whl") and isinstance(value, str) and "://" not in value:
                 if not value.startswith("/"):
                     node[key] = str((base / value).resolve())
+            elif key == "dependencies" and isinstance(value, list):
+                node[key] = [
+                    str((base / item).resolve()) if item.startswith(("./", "../")) else item
+                    for item in value
+                ]
             else:
                 _resolve_paths(value, base)
     elif isinstance(node, list):
@@ -334,21 +342,18 @@ def notebook_cells(path: Path) -> list[str]:
     return [cell.strip("\n") for cell in text[len(NOTEBOOK_HEADER) + 1 :].split(CELL_SEPARATOR)]
 
 
-#: The three cells every notebook starts with after its markdown cell (README: On Databricks).
-#: On Databricks the first installs what the runtime lacks, the second restarts Python so the
-#: new packages import, the third puts the repository's src/ first on sys.path. Outside
-#: Databricks `# MAGIC` lines are comments, so the first two do nothing there.
-PIP_CELL = "# MAGIC %pip install --quiet -r ../requirements-databricks.txt"
-RESTART_CELL = "# MAGIC %python\n# MAGIC dbutils.library.restartPython()"
-INSTALL_CELLS = (PIP_CELL, RESTART_CELL)
+#: The cell every notebook starts with after its markdown cell (README: On Databricks). The
+#: package comes from the notebook's environment (no %pip, no sys.path); the repository root
+#: comes from the notebook's own path, since serverless does not fix the working directory.
 SETUP_CELL = (
-    "# Import cropseries from the repository's src/ (Git folder or bundle); "
-    "else the installed wheel.\n"
-    "import os\n"
-    "import sys\n"
+    "# cropseries comes from this notebook's environment: the job's (the bundle's wheel),\n"
+    "# the Environment side pane, or a local virtualenv (README: On Databricks). Relative\n"
+    "# paths are read from the repository root, found from this notebook's own path.\n"
+    "from cropseries.notebook import repository_path, repository_root\n"
     "\n"
-    'if os.path.isdir("../src/cropseries"):\n'
-    '    sys.path.insert(0, os.path.abspath("../src"))'
+    "REPO = repository_root(\n"
+    "    dbutils.notebook.entry_point.getDbutils().notebook().getContext().notebookPath().get()\n"
+    ")"
 )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import runpy
+import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import plotly.io as pio
 import pytest
@@ -45,9 +47,27 @@ class FakeWidgets:
         raise ValueError(f"widget {name!r} was read but never defined")
 
 
+class FakeNotebookContext:
+    """`dbutils.notebook.entry_point.getDbutils().notebook().getContext()`: the notebook's path.
+
+    Databricks gives a workspace path without extension; here it is the local file's.
+    """
+
+    def __init__(self, path: Path):
+        self.path = str(path.with_suffix(""))
+
+    def notebookPath(self):  # noqa: N802 - the name Databricks' Scala API has
+        return SimpleNamespace(get=lambda: self.path)
+
+
 class FakeDbutils:
-    def __init__(self, values: dict[str, str]):
+    def __init__(self, values: dict[str, str], notebook: Path):
         self.widgets = FakeWidgets(values)
+        context = FakeNotebookContext(notebook)
+        handle = SimpleNamespace(getContext=lambda: context)
+        self.notebook = SimpleNamespace(
+            entry_point=SimpleNamespace(getDbutils=lambda: SimpleNamespace(notebook=lambda: handle))
+        )
 
 
 class CapturedFigures(ExternalRenderer):
@@ -60,21 +80,28 @@ class CapturedFigures(ExternalRenderer):
         self.figures.append(fig_dict)
 
 
-def run_notebook(name: str, spark, widgets: dict[str, str] | None = None) -> dict:
-    """Execute notebooks/<name>.py as Databricks would (cwd = the notebook's folder).
+def run_notebook(name: str, spark, widgets: dict[str, str] | None = None, cwd=None) -> dict:
+    """Execute notebooks/<name>.py as Databricks would, from a working directory of no meaning.
 
-    `spark` and `dbutils` are provided as globals. Returns the notebook's globals, with the
-    figures it showed (`fig.show()`) under the key "_figures".
+    `spark` and `dbutils` are provided as globals; the notebook runs in `cwd` (default: the
+    system's temporary folder), so a path it resolves against the working directory instead of
+    its own location fails. Returns the notebook's globals, with the figures it showed
+    (`fig.show()`) under the key "_figures".
     """
     captured = CapturedFigures()
     pio.renderers["captured"] = captured
     pio.renderers.default = "captured"
+    path = NOTEBOOKS / f"{name}.py"
     previous = os.getcwd()
-    os.chdir(NOTEBOOKS)
+    os.chdir(cwd or tempfile.gettempdir())
     try:
         result = runpy.run_path(
-            str(NOTEBOOKS / f"{name}.py"),
-            init_globals={"spark": spark, "dbutils": FakeDbutils(widgets or {}), "display": print},
+            str(path),
+            init_globals={
+                "spark": spark,
+                "dbutils": FakeDbutils(widgets or {}, path),
+                "display": print,
+            },
             run_name="__main__",
         )
     finally:

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from bundle_config import (
     CELL_SEPARATOR,
-    INSTALL_CELLS,
     NOTEBOOK_HEADER,
     REPO,
     SCHEMA_PATH,
@@ -125,8 +124,7 @@ def test_serverless_targets_use_volume_paths_and_no_cluster(target):
     job = jobs(load_bundle(target=target))["cropseries"]
     for task in job.tasks:
         assert (task.job_cluster_key, task.existing_cluster_id, task.new_cluster) == (None,) * 3
-        # a serverless notebook task may not name a job environment (the Jobs API refuses it)
-        assert task.environment_key is None and task.libraries == []
+        assert task.libraries == []  # serverless tasks get packages from their environment
     paths = {p.name: p.default for p in job.parameters if str(p.default).startswith("/")}
     assert paths and all(
         path.startswith("/Volumes/workspace/default/cropseries/") for path in paths.values()
@@ -138,8 +136,9 @@ def test_classic_target_runs_every_task_on_one_single_node_cluster_with_the_whee
     [cluster] = job.job_clusters
     assert cluster.new_cluster.num_workers == 0
     assert cluster.new_cluster.spark_conf["spark.databricks.cluster.profile"] == "singleNode"
+    assert job.environments == []  # a serverless environment means nothing on a cluster
     for task in job.tasks:
-        assert task.job_cluster_key == cluster.job_cluster_key
+        assert task.job_cluster_key == cluster.job_cluster_key and task.environment_key is None
         assert [Path(lib.whl) for lib in task.libraries] == [REPO / "dist" / "*.whl"]
     paths = [p.default for p in job.parameters if "/" in str(p.default)]
     assert paths and all(path.startswith("dbfs:/") for path in paths)
@@ -241,7 +240,8 @@ def assert_source_format(path: Path) -> None:
 def assert_bootstrap(path: Path) -> None:
     cells = notebook_cells(path)
     assert cells[0].startswith("# MAGIC %md"), "the first cell says what the notebook does"
-    assert cells[1:4] == [*INSTALL_CELLS, SETUP_CELL]
+    assert cells[1] == SETUP_CELL
+    assert not any("%pip" in cell or "sys.path" in cell for cell in cells), "install cell"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -250,21 +250,12 @@ def test_notebook_is_in_databricks_source_format(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_installs_its_requirements_then_imports_src_like_every_other(path):
+def test_notebook_takes_the_package_from_its_environment_and_finds_itself_like_every_other(path):
     assert_bootstrap(path)
 
 
-def test_databricks_requirements_pin_what_pyproject_pins():
-    pyproject = (REPO / "pyproject.toml").read_text()
-    lines = (REPO / "requirements-databricks.txt").read_text().splitlines()
-    required = [line for line in lines if line and not line.startswith("#")]
-    assert required and all(f'"{line}"' in pyproject for line in required)
-    assert not any(line.startswith("pyspark") for line in required)
-
-
-def test_readme_shows_the_notebook_setup_cells_verbatim():
-    readme = (REPO / "README.md").read_text()
-    assert all(cell in readme for cell in (*INSTALL_CELLS, SETUP_CELL))
+def test_readme_shows_the_notebook_setup_cell_verbatim():
+    assert SETUP_CELL in (REPO / "README.md").read_text()
 
 
 # -- Spark Connect ---------------------------------------------------------------------------
@@ -297,7 +288,7 @@ def test_banned_api_check_finds_each_banned_use(tmp_path):
 def stand_in_notebook(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "notebooks" / "99_stand_in.py"
     path.parent.mkdir(parents=True, exist_ok=True)
-    cells = ["# MAGIC %md\n# MAGIC # Stand-in", *INSTALL_CELLS, SETUP_CELL, body]
+    cells = ["# MAGIC %md\n# MAGIC # Stand-in", SETUP_CELL, body]
     path.write_text(NOTEBOOK_HEADER + "\n" + CELL_SEPARATOR.join(cells) + "\n")
     return path
 
@@ -330,8 +321,11 @@ def test_stand_in_notebook_passes_the_format_and_bootstrap_checks(tmp_path):
     path.write_text(path.read_text().replace("# COMMAND ----------", "# COMMAND ---", 1))
     with pytest.raises(AssertionError, match="malformed separator"):
         assert_source_format(path)
-    path.write_text(path.read_text().replace("--quiet -r", "-r"))
+    path.write_text(path.read_text().replace("REPO = ", "ROOT = "))
     with pytest.raises(AssertionError):
+        assert_bootstrap(path)
+    path.write_text(stand_in_notebook(tmp_path, "# MAGIC %pip install x").read_text())
+    with pytest.raises(AssertionError, match="install cell"):
         assert_bootstrap(path)
 
 

@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -116,7 +116,7 @@ def compute_stats(
             "config": dataclasses.asdict(config),
             "spark_version": spark.version,
             "cropseries_version": _package_version(),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
     write_stats(stats, out or stats_path(splits))
