@@ -34,13 +34,12 @@ dbutils.widgets.text("per_label", "false")
 
 # COMMAND ----------
 
-from cropseries.config import StatsConfig
+from cropseries.config import StatsConfig, parse_codes, parse_flag
 from cropseries.stats import compute_stats
-from cropseries.stats.cli import scl_codes
 
 config = StatsConfig(
-    exclude_scl=scl_codes(dbutils.widgets.get("exclude_scl")),
-    per_label=dbutils.widgets.get("per_label").strip().lower() == "true",
+    exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),
+    per_label=parse_flag(dbutils.widgets.get("per_label")),
 )
 stats = compute_stats(
     spark,

@@ -45,9 +45,8 @@ dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig
+from cropseries.config import LoaderConfig, parse_codes, parse_flag
 from cropseries.loader.inspection import overview
-from cropseries.loader.options import scl_list
 
 splits = repository_path(REPO, dbutils.widgets.get("splits"))
 stats = dbutils.widgets.get("stats")  # "course": the course's constants, not a path
@@ -56,8 +55,8 @@ seed = dbutils.widgets.get("seed").strip()
 config = LoaderConfig(
     anchor=dbutils.widgets.get("anchor"),
     pick=dbutils.widgets.get("pick"),
-    exclude_scl=scl_list(dbutils.widgets.get("exclude_scl")),
-    subsample=dbutils.widgets.get("subsample") == "true",
+    exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),
+    subsample=parse_flag(dbutils.widgets.get("subsample")),
     seed=int(seed) if seed else None,
 )
 loader = overview(

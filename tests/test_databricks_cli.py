@@ -141,7 +141,7 @@ def test_missing_credentials_say_how_to_log_in(monkeypatch, tmp_path, course_dir
 
 
 def test_upload_refuses_a_destination_outside_a_volume(course_dir, capsys):
-    assert main(["upload", str(course_dir), "/tmp/course"]) == 1
+    assert main(["upload", str(course_dir), "/tmp/course"]) == 2  # a bad argument
     assert "/Volumes/<catalog>/<schema>/<volume>/<folder>" in capsys.readouterr().err
 
 
@@ -250,11 +250,13 @@ def test_run_names_the_problem_when_the_job_is_missing_or_ambiguous_against_loca
     stand_in, capsys, jobs, message
 ):
     stand_in.state.jobs = jobs
-    assert main(["run"]) == 1
+    assert main(["run"]) == 2  # a bad argument: no such job
     assert message in capsys.readouterr().err
     assert stand_in.state.run_now_bodies == []
 
 
 def test_run_refuses_a_parameter_without_a_value(capsys):
-    assert main(["run", "--param", "seed"]) == 1
-    assert "--param 'seed': expected NAME=VALUE" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--param", "seed"])
+    assert stop.value.code == 2
+    assert "--param: 'seed': expected NAME=VALUE" in capsys.readouterr().err

@@ -75,6 +75,6 @@ def test_export_writes_the_evaluation_batches(tmp_path):
 def test_export_reports_bad_input_in_one_line(tmp_path, capsys):
     splits = write_split_dataset(tmp_path / "splits", rows=10, files=1)
     code = main(["export", "--splits", splits, "--out", str(tmp_path / "t.npz")])
-    assert code == 1
+    assert code == 2
     assert capsys.readouterr().err.startswith(f"error: {splits}/stats.json: no such file")
     assert not (tmp_path / "t.npz").exists()

@@ -3,6 +3,10 @@
 Subcommands live in the module that owns their idea; this file only lists them and imports
 just the module of the command being run. Command modules import Spark and TensorFlow inside
 `run`, never at module level, so `--help` stays fast.
+
+Every command ends the same way: a user's mistake (a `CropseriesError`, or arguments argparse
+refuses) is one line on stderr and exit status 2; a run that failed (`RunFailed`) is one line
+and exit status 1; `--debug` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from cropseries.errors import CropseriesError
 
 #: subcommand -> (module that defines `add_arguments(parser)` and `run(args) -> int`, help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,14 +41,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def argument_type(parse):
+    """`parse` (text -> value, raising `CropseriesError`) as an argparse `type` whose refusal
+    shows the error's own message."""
+
+    def parse_argument(text: str):
+        try:
+            return parse(text)
+        except CropseriesError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse_argument.__name__ = parse.__name__
+    return parse_argument
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a refused argument is one line (`error: ...`, exit status 2), no usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only `command`'s module is imported to add its arguments."""
-    parser = argparse.ArgumentParser(
-        prog="python -m cropseries", description=__doc__.splitlines()[0]
-    )
+    parser = OneLineParser(prog="python -m cropseries", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         subparser = sub.add_parser(name, help=help_text, description=help_text)
+        subparser.add_argument(
+            "--debug", action="store_true", help="show the traceback of an error"
+        )
         if name == command:
             importlib.import_module(module).add_arguments(subparser)
     return parser
@@ -52,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(command).parse_args(argv)
-    return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
+    try:
+        return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
+    except CropseriesError as error:
+        if args.debug:
+            raise
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return error.exit_status
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from cropseries.errors import ConfigError
 from cropseries.layout import NUM_BANDS
 
 #: numpy dtypes of the two codecs, keyed by their configuration names.
@@ -26,7 +27,7 @@ def codec_dtype(codec: str) -> np.dtype:
     try:
         return CODECS[codec]
     except KeyError:
-        raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS)}") from None
+        raise ConfigError(f"unknown codec {codec!r}; choose one of {sorted(CODECS)}") from None
 
 
 def binary_buffer(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:

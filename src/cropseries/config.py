@@ -1,7 +1,9 @@
 """Configuration of every stage: frozen dataclasses whose defaults are the course's values.
 
-Each field has a one-line docstring; a default that differs from the course says so.
-Stages take these objects (or plain values) as arguments; nothing here reads files or widgets.
+Each field has a one-line docstring; a default that differs from the course says so. Every
+configuration checks its values when it is built and raises `ConfigError` naming the field.
+Stages take these objects (or plain values) as arguments; nothing here reads files or widgets,
+but the parsers below turn a widget's or argument's text into values.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cropseries.codecs import DEFAULT_CODEC, codec_dtype
+from cropseries.errors import ConfigError
+from cropseries.layout import SCL_NAMES
 from cropseries.legend import legend_by_name
 
 #: The course's evaluation start days: 0, 15, ..., 195 and 200 (15 windows per pixel).
@@ -21,7 +25,27 @@ SPLIT_STRATEGIES: tuple[str, ...] = ("year", "block", "year+block")
 
 def parse_years(text: str) -> tuple[int, ...]:
     """Years from a widget or job parameter: "2019", "2019 2020" or "2019,2020"; "" gives ()."""
-    return tuple(int(y) for y in text.replace(",", " ").split())
+    return _integers(text.replace(",", " ").split(), text, "years")
+
+
+def parse_codes(text: str) -> tuple[int, ...]:
+    """SCL codes from a widget or argument: "3,10" gives (3, 10); "" gives () (no exclusion)."""
+    return _integers([v for v in text.split(",") if v.strip()], text, "SCL codes")
+
+
+def parse_flag(text: str) -> bool:
+    """A yes/no widget: "true" or "false", in any case."""
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"{text!r}: expected true or false", value=text)
+    return value == "true"
+
+
+def _integers(items: list[str], text: str, what: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in items)
+    except ValueError:
+        raise ConfigError(f"{text!r} is not a list of {what}", value=text) from None
 
 
 @dataclass(frozen=True)
@@ -54,19 +78,19 @@ class SplitConfig:
         for name in ("train_years", "val_years", "test_years", "fractions", "double_crops_in"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.strategy not in SPLIT_STRATEGIES:
-            raise ValueError(f"strategy {self.strategy!r}: choose one of {SPLIT_STRATEGIES}")
+            raise ConfigError(f"strategy {self.strategy!r}: choose one of {SPLIT_STRATEGIES}")
         years = [y for s in SPLITS for y in self.years[s]]
         if self.strategy != "block" and len(years) != len(set(years)):
-            raise ValueError(f"a year is listed in two splits: {self.years}")
+            raise ConfigError(f"a year is listed in two splits: {self.years}")
         if not self.block_size_m > 0:
-            raise ValueError(f"block_size_m must be positive, got {self.block_size_m}")
+            raise ConfigError(f"block_size_m must be positive, got {self.block_size_m}")
         if len(self.fractions) != 3 or min(self.fractions) < 0:
-            raise ValueError(f"fractions must be three shares >= 0, got {self.fractions}")
+            raise ConfigError(f"fractions must be three shares >= 0, got {self.fractions}")
         if abs(sum(self.fractions) - 1) > 1e-6:
-            raise ValueError(f"fractions must sum to 1, got {self.fractions}")
+            raise ConfigError(f"fractions must sum to 1, got {self.fractions}")
         unknown = set(self.double_crops_in) - set(SPLITS)
         if unknown:
-            raise ValueError(f"double_crops_in: unknown split(s) {sorted(unknown)}; use {SPLITS}")
+            raise ConfigError(f"double_crops_in: unknown split(s) {sorted(unknown)}; use {SPLITS}")
         codec_dtype(self.codec)
         legend_by_name(self.legend)
 
@@ -88,6 +112,12 @@ class StatsConfig:
     """The legend 01_split labelled with, checked against the data (course: the course's)."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exclude_scl", tuple(self.exclude_scl))
+        _check_codes(self.exclude_scl)
+        codec_dtype(self.codec)
+        legend_by_name(self.legend)
 
 
 @dataclass(frozen=True)
@@ -132,19 +162,31 @@ class LoaderConfig:
     """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
     def __post_init__(self) -> None:
+        for name in ("exclude_scl", "eval_start_days", "keep_double_crops_in"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.pick not in ("earliest", "random"):
-            raise ValueError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
+            raise ConfigError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
         if self.anchor not in ("first_kept", "window_start"):
-            raise ValueError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
+            raise ConfigError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
         for name in ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+                raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
         if self.shuffle_buffer < 0 or self.prefetch < 0:
-            raise ValueError("shuffle_buffer and prefetch must not be negative")
+            raise ConfigError("shuffle_buffer and prefetch must not be negative")
         if any(d < 0 for d in self.eval_start_days):
-            raise ValueError(f"eval_start_days {self.eval_start_days} must not be negative")
+            raise ConfigError(f"eval_start_days {self.eval_start_days} must not be negative")
+        _check_codes(self.exclude_scl)
+        codec_dtype(self.codec)
+        legend_by_name(self.legend)
 
     @property
     def num_buckets(self) -> int:
         """120 // 5 + 1 = 25 with the course's values."""
         return self.days_in_series // self.days_per_bucket + 1
+
+
+def _check_codes(codes: tuple[int, ...]) -> None:
+    """SCL codes are those of Sentinel-2 L2A's scene classification, 0..11."""
+    unknown = sorted(set(codes) - set(SCL_NAMES))
+    if unknown:
+        raise ConfigError(f"exclude_scl {unknown}: not SCL codes (0..11)", value=unknown)

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cropseries.errors import ConfigError
+
 #: Names used in older CDL years (or by other tools) for a code whose name has changed.
 NAME_ALIASES: dict[str, int] = {"Grassland/Pasture": 176}
 
@@ -203,4 +205,4 @@ def legend_by_name(name: str) -> ClassLegend:
     try:
         return LEGENDS[name]()
     except KeyError:
-        raise ValueError(f"unknown legend {name!r}; choose one of {sorted(LEGENDS)}") from None
+        raise ConfigError(f"unknown legend {name!r}; choose one of {sorted(LEGENDS)}") from None

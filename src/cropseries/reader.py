@@ -15,10 +15,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
+from cropseries.errors import CropseriesError
 from cropseries.layout import PARTITIONING, SCHEMA, equivalent_type
 
 
-class LayoutError(ValueError):
+class LayoutError(CropseriesError, ValueError):
     """A dataset does not follow the course layout; the message says where and how to fix it."""
 
 

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cropseries.errors import RunFailed
 
-class WorkspaceError(RuntimeError):
+
+class WorkspaceError(RunFailed, RuntimeError):
     """The workspace rejected a request; the message is the server's, with the path or job."""
 
 
 class LoginError(WorkspaceError):
     """No usable credentials, or the workspace cannot be reached; the message says how to log in."""
+
+    exit_status = 2
 
 
 def login_hint(host: str | None) -> str:
@@ -75,8 +78,3 @@ def friendly_errors(client) -> Iterator[None]:
     except DatabricksError as error:
         raise WorkspaceError(f"{host}: {error}") from None
 
-
-def exit_status(error: WorkspaceError) -> int:
-    """Print the error as one line on stderr; 2 for a login problem, 1 for anything else."""
-    print(f"error: {error}", file=sys.stderr)
-    return 2 if isinstance(error, LoginError) else 1

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from cropseries.databricks.client import (
     WorkspaceError,
     add_profile_argument,
-    exit_status,
     friendly_errors,
     workspace_client,
 )
@@ -23,6 +22,8 @@ from cropseries.databricks.client import (
 
 class JobNotFound(WorkspaceError):
     """No job, or more than one, matches the name; the message lists candidates and the fix."""
+
+    exit_status = 2
 
 
 def find_job(client, name: str) -> int:
@@ -108,34 +109,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--param",
         action="append",
+        type=job_parameter,
         default=[],
         metavar="NAME=VALUE",
-        help="job parameter for this run, e.g. --param seed=3 (repeatable)",
+        help="job parameter for this run, e.g. --param split_seed=3 (repeatable)",
     )
     parser.add_argument("--poll", type=float, default=10.0, help="seconds between status checks")
     add_profile_argument(parser)
 
 
-def job_parameters(pairs: list[str]) -> dict[str, str]:
-    """`["a=1", "b=x=y"]` -> `{"a": "1", "b": "x=y"}`; a pair without "=" is an error."""
-    parameters = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise WorkspaceError(f"--param {pair!r}: expected NAME=VALUE")
-        parameters[name] = value
-    return parameters
+def job_parameter(pair: str) -> tuple[str, str]:
+    """`"b=x=y"` -> `("b", "x=y")`; a pair without a name and "=" is refused."""
+    name, sep, value = pair.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{pair!r}: expected NAME=VALUE")
+    return name, value
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        parameters = job_parameters(args.param)
-        client = workspace_client(args.profile)
-        with friendly_errors(client):
-            job_id = args.job_id or find_job(client, args.job_name)
-            started = client.jobs.run_now(job_id, job_parameters=parameters or None)
-            result = follow_run(client, started.run_id, args.poll)
-    except WorkspaceError as error:
-        return exit_status(error)
+    parameters = dict(args.param)
+    client = workspace_client(args.profile)
+    with friendly_errors(client):
+        job_id = args.job_id or find_job(client, args.job_name)
+        started = client.jobs.run_now(job_id, job_parameters=parameters or None)
+        result = follow_run(client, started.run_id, args.poll)
     print(f"run {result.run_id}: {describe(result)}")
     return 0 if succeeded(result) else 1

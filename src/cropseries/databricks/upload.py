@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 from cropseries.databricks.client import (
     WorkspaceError,
     add_profile_argument,
-    exit_status,
     friendly_errors,
     workspace_client,
 )
@@ -24,6 +23,8 @@ from cropseries.databricks.client import (
 
 class UploadError(WorkspaceError):
     """The local folder or the destination path cannot be used; the message says which and why."""
+
+    exit_status = 2
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        dest = volume_path(args.dest)
-        client = workspace_client(args.profile)
-        with friendly_errors(client):
-            summary = upload_tree(client, args.local_dir, dest, progress=not args.quiet)
-    except WorkspaceError as error:
-        return exit_status(error)
+    dest = volume_path(args.dest)
+    client = workspace_client(args.profile)
+    with friendly_errors(client):
+        summary = upload_tree(client, args.local_dir, dest, progress=not args.quiet)
     print(
         f"{dest}: uploaded {summary.uploaded} files ({summary.uploaded_bytes:,} bytes), "
         f"{summary.skipped} already there with the same size, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cropseries.errors import CropseriesError
 
-class LoaderError(ValueError):
+
+class LoaderError(CropseriesError, ValueError):
     """Input the loader cannot turn into correct batches; the message says where and why."""

@@ -22,7 +22,6 @@ from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
     plan_from,
-    reports_loader_errors,
 )
 from cropseries.loader.pipeline import Plan, batches
 from cropseries.loader.windows import parse_start_days
@@ -78,7 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
 
 
-@reports_loader_errors
 def run(args: argparse.Namespace) -> int:
     job = plan_from(args, training=False, start_days=args.start_days, extras=True)
     rows = export_npz(job, args.out)

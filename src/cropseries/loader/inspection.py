@@ -23,7 +23,6 @@ from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
     plan_from,
-    reports_loader_errors,
 )
 from cropseries.loader.pipeline import Plan, model_input, plan
 from cropseries.loader.source import read_chunks
@@ -135,7 +134,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
 
 
-@reports_loader_errors
 def run(args: argparse.Namespace) -> int:
     """`python -m cropseries inspect`: the inspection figure of a split, as an HTML file."""
     from cropseries.figures.loader import inspection_figure

@@ -1,27 +1,20 @@
 """Command-line options shared by the loader's commands (export, inspect, loader-throughput).
 
 They map one to one onto `LoaderConfig` fields and the input arguments of
-`pipeline.plan`; a LoaderError becomes a one-line message. The commands themselves live in
-their own modules.
+`pipeline.plan`. The commands themselves live in their own modules.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
 from dataclasses import replace
 
+from cropseries.cli import argument_type
 from cropseries.codecs import CODECS, DEFAULT_CODEC
-from cropseries.config import LoaderConfig
+from cropseries.config import LoaderConfig, parse_codes
 from cropseries.legend import LEGENDS
-from cropseries.loader.errors import LoaderError
 from cropseries.loader.pipeline import plan
 from cropseries.stats.file import stats_path
-
-
-def scl_list(text: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in text.split(",") if v.strip())
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, split: str) -> None:
@@ -50,7 +43,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pick", choices=("earliest", "random"), default=defaults.pick)
     parser.add_argument(
         "--exclude-scl",
-        type=scl_list,
+        type=argument_type(parse_codes),
         default=defaults.exclude_scl,
         help="comma-separated SCL classes dropped before windowing (default: none)",
     )
@@ -91,17 +84,3 @@ def plan_from(args: argparse.Namespace, **kwargs):
         layout=args.layout,
         **kwargs,
     )
-
-
-def reports_loader_errors(run):
-    """Wrap a command's `run`: a LoaderError becomes one line on stderr and exit code 1."""
-
-    @functools.wraps(run)
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except LoaderError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-
-    return wrapped

@@ -14,7 +14,6 @@ from cropseries.loader.options import (
     add_config_arguments,
     add_input_arguments,
     plan_from,
-    reports_loader_errors,
 )
 from cropseries.loader.pipeline import to_dataset
 
@@ -36,7 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
 
 
-@reports_loader_errors
 def run(args: argparse.Namespace) -> int:
     job = plan_from(args, training=True)
     print(

@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 
 from cropseries.codecs import codec_dtype
+from cropseries.errors import CropseriesError, RunFailed
 from cropseries.layout import NUM_BANDS
 from cropseries.reader import LayoutError, open_course_dataset, resolve
 
 
-class SplitError(ValueError):
-    """01_split cannot proceed or its result does not add up; the message says where and why."""
+class SplitError(CropseriesError, ValueError):
+    """01_split cannot proceed on this input; the message says where and why."""
+
+
+class SplitFailed(SplitError, RunFailed):
+    """01_split ran but its result does not add up, so nothing was published."""
 
 
 #: Exclusion reasons, in the order they are tested (a row gets the first that applies).

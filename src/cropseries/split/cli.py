@@ -6,7 +6,6 @@ Arguments map one to one onto `SplitConfig`; Spark is imported only when the com
 from __future__ import annotations
 
 import argparse
-import sys
 
 from cropseries.codecs import CODECS
 from cropseries.config import SPLIT_STRATEGIES, SPLITS, SplitConfig
@@ -63,30 +62,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cropseries.session import local_session
-    from cropseries.split import SplitError, run_split
+    from cropseries.split import run_split
     from cropseries.split.report import REPORT_FILE
 
-    try:
-        config = SplitConfig(
-            strategy=args.strategy,
-            train_years=args.train_years,
-            val_years=args.val_years,
-            test_years=args.test_years,
-            block_size_m=args.block_size_m,
-            fractions=args.fractions,
-            seed=args.seed,
-            legend=args.legend,
-            double_crops_in=args.double_crops_in,
-            codec=args.codec,
-        )
-    except ValueError as err:
-        print(f"split: {err}", file=sys.stderr)
-        return 2
-    try:
-        report = run_split(local_session(), args.input, args.output, config)
-    except SplitError as err:
-        print(f"split: {err}", file=sys.stderr)
-        return 1
+    config = SplitConfig(
+        strategy=args.strategy,
+        train_years=args.train_years,
+        val_years=args.val_years,
+        test_years=args.test_years,
+        block_size_m=args.block_size_m,
+        fractions=args.fractions,
+        seed=args.seed,
+        legend=args.legend,
+        double_crops_in=args.double_crops_in,
+        codec=args.codec,
+    )
+    report = run_split(local_session(), args.input, args.output, config)
     print(report.to_json() if args.json else report.summary())
     print(f"report: {args.output.rstrip('/')}/{REPORT_FILE}")
     return 0

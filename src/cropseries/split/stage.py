@@ -19,7 +19,7 @@ from cropseries.config import SPLITS, SplitConfig
 from cropseries.layout import COLUMNS
 from cropseries.reader import resolve, spark_path
 from cropseries.split.assign import EXCLUDED, assign_rows
-from cropseries.split.checks import SplitError, check_input
+from cropseries.split.checks import SplitError, SplitFailed, check_input
 from cropseries.split.leakage import pixel_points
 from cropseries.split.report import REPORT_FILE, SplitReport, measure
 
@@ -65,7 +65,7 @@ def _lay_out(staging: str) -> None:
     files = tidy_spark_files(staging)
     fs, root = resolve(staging)
     if not files:
-        raise SplitError(f"01_split wrote no files into {staging}")
+        raise SplitFailed(f"01_split wrote no files into {staging}")
     schema = pq.read_schema(files[0], filesystem=fs)
     success = _join(root, "_SUCCESS")  # Spark's marker; split_report.json is ours
     if fs.get_file_info(success).type == pafs.FileType.File:
@@ -101,7 +101,7 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         _lay_out(staging)
         report = _measure(spark, staging, input_path, output_path, config, input_rows)
         if not report.accounted:
-            raise SplitError(
+            raise SplitFailed(
                 f"rows do not add up: input {report.input_rows:,} != split {report.split_rows:,}"
                 f" + excluded {report.excluded_rows:,} (output left unchanged)"
             )

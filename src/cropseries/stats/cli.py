@@ -6,21 +6,12 @@ A thin wrapper over `stage.compute_stats`; Spark is imported only when the comma
 from __future__ import annotations
 
 import argparse
-import sys
 
+from cropseries.cli import argument_type
 from cropseries.codecs import CODECS, DEFAULT_CODEC
+from cropseries.config import parse_codes
 from cropseries.layout import BANDS
 from cropseries.legend import LEGENDS
-
-
-def scl_codes(text: str) -> tuple[int, ...]:
-    """Parse "3,10" into (3, 10); an empty string is no exclusion."""
-    try:
-        return tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of SCL codes"
-        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="where to write stats.json (default: SPLITS/stats.json)")
     parser.add_argument(
         "--exclude-scl",
-        type=scl_codes,
+        type=argument_type(parse_codes),
         default=(),
         metavar="CODES",
         help="SCL codes whose images do not count, e.g. 3,10 (default: none, as the course)",
@@ -57,18 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cropseries.config import StatsConfig
     from cropseries.session import local_session
-    from cropseries.stats.errors import StatsError
     from cropseries.stats.file import stats_path
     from cropseries.stats.stage import compute_stats
 
     config = StatsConfig(
         exclude_scl=args.exclude_scl, per_label=args.per_label, legend=args.legend, codec=args.codec
     )
-    try:
-        stats = compute_stats(local_session(), args.splits, config, out=args.out)
-    except StatsError as error:
-        print(f"stats: {error}", file=sys.stderr)
-        return 2
+    stats = compute_stats(local_session(), args.splits, config, out=args.out)
     print(
         f"wrote {args.out or stats_path(args.splits)}: {stats.metadata['rows']} train rows, "
         f"{stats.metadata['images']} images"

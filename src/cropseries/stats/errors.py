@@ -6,6 +6,8 @@ names the file or directory, the row or band, and what is wrong; when it is rais
 has been written.
 """
 
+from cropseries.errors import CropseriesError
 
-class StatsError(ValueError):
+
+class StatsError(CropseriesError, ValueError):
     """Bad input to 02_stats, or a bad stats.json; the message says what and where."""

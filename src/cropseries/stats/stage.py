@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
-from cropseries.layout import BANDS, NUM_BANDS, SCL_NAMES
+from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.legend import legend_by_name
 from cropseries.reader import LayoutError, parquet_files, resolve, schema_problems, spark_path
 from cropseries.stats.classes import WEIGHT_FORMULA, class_counts, class_weights
@@ -67,9 +67,6 @@ def compute_stats(
     `config.legend`, or a band without valid observations; nothing is written then.
     """
     config = config or StatsConfig()
-    unknown = sorted(set(config.exclude_scl) - set(SCL_NAMES))
-    if unknown:
-        raise StatsError(f"exclude_scl {unknown}: not SCL codes (0..11)")
     legend = legend_by_name(config.legend)
     inventory = split_inventory(splits)
     train = inventory["train"]

@@ -6,7 +6,6 @@ A thin wrapper over `generate.generate` and `report.realism_report`.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from cropseries.codecs import CODECS, DEFAULT_CODEC
 
@@ -35,21 +34,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cropseries.reader import LayoutError
-    from cropseries.synth.generate import SynthConfig, SynthError, generate
+    from cropseries.synth.generate import SynthConfig, generate
     from cropseries.synth.report import format_realism, realism_report
 
-    try:
-        if args.report:
-            report = realism_report(args.report, year=args.year, codec=args.codec)
-            print(format_realism(report))
-            return 0 if report.passed else 1
-        config = SynthConfig(pixels=args.pixels, years=tuple(args.years), seed=args.seed,
-                             codec=args.codec, **({"boxes": args.boxes} if args.boxes else {}))
-        files = generate(args.out, config, progress=not args.quiet, overwrite=args.overwrite)
-    except (SynthError, LayoutError) as err:
-        print(f"synth: {err}", file=sys.stderr)
-        return 2
+    if args.report:
+        report = realism_report(args.report, year=args.year, codec=args.codec)
+        print(format_realism(report))
+        return 0 if report.passed else 1
+    config = SynthConfig(pixels=args.pixels, years=tuple(args.years), seed=args.seed,
+                         codec=args.codec, **({"boxes": args.boxes} if args.boxes else {}))
+    files = generate(args.out, config, progress=not args.quiet, overwrite=args.overwrite)
     print(f"wrote {config.pixels * len(config.years):,} pixel-years ({config.pixels:,} pixels x "
           f"{len(config.years)} years) in {files} files to {args.out}")
     return 0

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from cropseries.codecs import DEFAULT_CODEC, PixelSeries, codec_dtype, encode_table
+from cropseries.errors import CropseriesError
 from cropseries.geo import albers_inverse
 from cropseries.layout import NUM_BANDS
 from cropseries.synth import acquisitions, geometry, landcover, phenology, spectra
@@ -27,7 +28,7 @@ from cropseries.writer import write_partition
 SUPPORTED_YEARS = range(2018, 2022)
 
 
-class SynthError(ValueError):
+class SynthError(CropseriesError, ValueError):
     """The generator was asked for something it cannot produce; the message says why."""
 
 
@@ -48,7 +49,7 @@ class SynthConfig:
     chunk_rows: int = 20_000
     """Rows generated and written at a time (one Parquet file each); bounds memory."""
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
         """Raise `SynthError` for arguments the generator cannot honour."""
         codec_dtype(self.codec)
         if not 1 <= self.boxes <= len(geometry.DELTA_BOXES):
@@ -198,7 +199,6 @@ def generate(out: str, config: SynthConfig, progress: bool = True, overwrite: bo
     """
     from tqdm import tqdm
 
-    config.check()
     out = os.path.abspath(out)
     if os.path.exists(out) and not overwrite:
         raise SynthError(f"{out} already exists; choose another --out or pass --overwrite")
