@@ -2,15 +2,14 @@
 
 The archive holds `x`, `y`, `raw`, `mask`, `label`, `pixel_id`, `lon`, `lat`, `start_day`
 (the loader's evaluation batches, concatenated) plus `classes` and `channels` (names).
-It is written while streaming, through temporary files, so memory stays at one batch.
+It is written while streaming, through spool files beside it, so memory stays at one batch,
+and published whole (`publish`).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import tempfile
 import zipfile
 
 import numpy as np
@@ -25,6 +24,7 @@ from cropseries.loader.options import (
 )
 from cropseries.loader.pipeline import Plan, batches
 from cropseries.loader.windows import parse_start_days
+from cropseries.publish import publish
 
 
 def _write_npy(archive: zipfile.ZipFile, name: str, spool: str, dtype, shape) -> None:
@@ -38,30 +38,28 @@ def _write_npy(archive: zipfile.ZipFile, name: str, spool: str, dtype, shape) ->
 def export_npz(plan: Plan, out: str) -> int:
     """Write every batch of `plan` (extras included) to the `.npz` file `out`; returns rows.
 
-    The file appears only when complete (written to a temporary name, then renamed).
+    The file appears only when complete. Each column is spooled to a file of its own first
+    (named after the staging file, so `publish` removes them with it), then copied into the
+    archive.
     """
     legend = legend_by_name(plan.config.legend)
-    folder = os.path.dirname(os.path.abspath(out))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmp:
+    with publish(out) as staging:
         shapes, files, rows = {}, {}, 0
         for batch in batches(plan):
             for name, values in batch.items():
                 if name not in files:
-                    files[name] = open(os.path.join(tmp, name), "wb")  # noqa: SIM115
+                    files[name] = open(f"{staging}.{name}", "wb")  # noqa: SIM115
                     shapes[name] = (values.dtype, values.shape[1:])
                 files[name].write(np.ascontiguousarray(values).tobytes())
             rows += len(batch["x"])
         for f in files.values():
             f.close()
-        partial = os.path.join(tmp, "out.npz")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name, (dtype, trailing) in shapes.items():
                 _write_npy(archive, name, files[name].name, dtype, (rows, *trailing))
             for name, values in (("classes", legend.classes), ("channels", CHANNELS)):
                 with archive.open(f"{name}.npy", "w") as f:
                     np.save(f, np.asarray(values))
-        os.replace(partial, out)
     return rows
 
 

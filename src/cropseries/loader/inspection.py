@@ -27,6 +27,7 @@ from cropseries.loader.options import (
 from cropseries.loader.pipeline import Plan, model_input, plan
 from cropseries.loader.source import read_chunks
 from cropseries.loader.windows import training_windows
+from cropseries.publish import publish
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
 
     job = plan_from(args, training=True)
     views = inspect_pixels(job, args.pixels, seed=args.seed or 0)
-    inspection_figure(views, args.band).write_html(args.out, include_plotlyjs=True)
+    with publish(args.out) as staging:
+        inspection_figure(views, args.band).write_html(staging, include_plotlyjs=True)
     print(
         f"wrote the inspection of {len(views)} pixels of split {job.source.split!r} to {args.out}"
     )

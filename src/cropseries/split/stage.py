@@ -9,14 +9,15 @@ and only then swaps the staging directory into place. Reading the result is the 
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from cropseries.commit import commit, discard, sibling, tidy_spark_files
 from cropseries.config import SPLITS, SplitConfig
 from cropseries.layout import COLUMNS
+from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
 from cropseries.split.assign import EXCLUDED, assign_rows
 from cropseries.split.checks import SplitError, SplitFailed, check_input
@@ -58,6 +59,33 @@ def _write(rows, staging: str) -> None:
     )
 
 
+#: A Spark part file's name: `part-00003-<job uuid>.c000.zstd.parquet`.
+_SPARK_PART = re.compile(r"^(part-\d+)-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(.*)$")
+
+
+def tidy_spark_files(root: str) -> list[str]:
+    """Drop Spark's checksum files and the job id from part-file names, below `root`.
+
+    `part-00003-<job uuid>.c000.zstd.parquet` becomes `part-00003.c000.zstd.parquet`, so a
+    rerun writes the same names (and, with the same input, the same bytes). Returns the
+    data files' new paths, sorted.
+    """
+    fs, local = resolve(root)
+    files = []
+    for info in fs.get_file_info(pafs.FileSelector(local, recursive=True)):
+        if info.type != pafs.FileType.File:
+            continue
+        if info.base_name.endswith(".crc"):
+            fs.delete_file(info.path)
+            continue
+        match = _SPARK_PART.match(info.base_name)
+        if match:
+            renamed = info.path[: -len(info.base_name)] + match.group(1) + match.group(2)
+            fs.move(info.path, renamed)
+            files.append(renamed)
+    return sorted(files)
+
+
 def _lay_out(staging: str) -> None:
     """Give Spark's output the contract's shape: tidy part names, `split=excluded` ->
     `excluded/`, no `_SUCCESS`, and one (possibly empty) file in every folder, so each split
@@ -92,8 +120,7 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
     """
     started = time.perf_counter()
     check_input(input_path)
-    staging = sibling(output_path, "tmp")
-    try:
+    with publish(output_path) as staging:
         input_rows = _count_input(spark, input_path)
         if input_rows == 0:
             raise SplitError(f"{input_path}: the dataset has no rows")
@@ -109,9 +136,6 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         fs, root = resolve(staging)
         with fs.open_output_stream(_join(root, REPORT_FILE)) as out:
             out.write(report.to_json().encode())
-        commit(staging, output_path)
-    finally:
-        discard(staging)
     return report
 
 
@@ -134,7 +158,7 @@ def _measure(spark, staging, input_path, output_path, config, input_rows) -> Spl
             input_rows=input_rows,
         )
     finally:
-        discard(scratch)
+        remove(scratch)
 
 
 def read_report(output_path: str) -> SplitReport:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import posixpath
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow.fs as pafs
 
 from cropseries.layout import BANDS
+from cropseries.publish import publish
 from cropseries.reader import resolve
 from cropseries.stats.errors import StatsError
 
@@ -129,16 +129,12 @@ def stats_path(splits: str) -> str:
 
 
 def write_stats(stats: Stats, path: str) -> str:
-    """Write `stats` as JSON to `path` (any `reader.resolve` spelling) via a temporary name."""
+    """Write `stats` as JSON to `path` (any `reader.resolve` spelling), published whole."""
     text = _json_text(stats.to_dict())
-    fs, target = resolve(path)
-    parent, name = posixpath.split(target)
-    temporary = posixpath.join(parent, f".{name}.tmp")
-    if parent:
-        fs.create_dir(parent, recursive=True)
-    with fs.open_output_stream(temporary) as stream:
-        stream.write(text.encode())
-    fs.move(temporary, target)
+    with publish(path) as staging:
+        fs, target = resolve(staging)
+        with fs.open_output_stream(target) as stream:
+            stream.write(text.encode())
     return path
 
 

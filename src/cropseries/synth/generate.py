@@ -9,7 +9,6 @@ is bounded by `SynthConfig.chunk_rows`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from cropseries.codecs import DEFAULT_CODEC, PixelSeries, codec_dtype, encode_ta
 from cropseries.errors import CropseriesError
 from cropseries.geo import albers_inverse
 from cropseries.layout import NUM_BANDS
+from cropseries.publish import publish
 from cropseries.synth import acquisitions, geometry, landcover, phenology, spectra
 from cropseries.writer import write_partition
 
@@ -202,20 +202,10 @@ def generate(out: str, config: SynthConfig, progress: bool = True, overwrite: bo
     out = os.path.abspath(out)
     if os.path.exists(out) and not overwrite:
         raise SynthError(f"{out} already exists; choose another --out or pass --overwrite")
-    parent, name = os.path.split(out)
-    os.makedirs(parent, exist_ok=True)
-    staging = os.path.join(parent, f".{name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
     total = config.pixels * len(config.years)
     files = 0
-    try:
-        with tqdm(total=total, unit=" pixel-years", disable=not progress, file=sys.stderr,
-                  unit_scale=True) as bar:
-            for index, count in enumerate(_pixels_per_box(config)):
-                files += write_box_years(staging, config, index, count, bar)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with publish(out) as staging, tqdm(total=total, unit=" pixel-years", disable=not progress,
+                                       file=sys.stderr, unit_scale=True) as bar:
+        for index, count in enumerate(_pixels_per_box(config)):
+            files += write_box_years(staging, config, index, count, bar)
     return files

@@ -1,0 +1,93 @@
+"""Publishing output whole: build it under a staging name beside it, then rename it into place.
+
+Every stage, the generator and the exports write through `publish`, for a single file or a
+folder alike. The staging name is hidden (`_<name>.staging-<id>`): Spark, pyarrow datasets
+and `reader` skip names starting with `_`, so nothing ever reads a half-written output. A run
+that fails removes its staging, and any scratch whose name starts with it; a run that was
+killed leaves it behind, and the next publication of the same output removes it. The swap is
+renames (pyarrow's `move`): atomic on local disks, as good as the store's move elsewhere
+(`/Volumes`, `/dbfs`, `s3://`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pyarrow.fs as pafs
+
+from cropseries.reader import resolve
+
+STAGING = "staging"
+
+
+@contextmanager
+def publish(final: str) -> Iterator[str]:
+    """Yield the path to build `final` at (same spelling, nothing there yet); when the block
+    ends, put what was built in place, replacing the old `final` whole. If the block raises,
+    `final` stays as it was. The folder `final` goes into is created if need be."""
+    fs, local = resolve(final)
+    parent = posixpath.dirname(local.rstrip("/"))
+    if parent:
+        fs.create_dir(parent, recursive=True)
+    remove_leftovers(final)
+    staging = _staging_name(final)
+    try:
+        yield staging
+        _put_in_place(staging, final)
+    finally:
+        remove_leftovers(final, prefix=posixpath.basename(staging))
+
+
+def remove(path: str) -> None:
+    """Remove a file or a folder tree, if there is one."""
+    fs, local = resolve(path)
+    kind = fs.get_file_info(local).type
+    if kind == pafs.FileType.Directory:
+        fs.delete_dir(local)
+    elif kind != pafs.FileType.NotFound:
+        fs.delete_file(local)
+
+
+def remove_leftovers(final: str, prefix: str | None = None) -> None:
+    """Remove the staging of earlier runs publishing `final` (or the entries beside it whose
+    names start with `prefix`)."""
+    fs, local = resolve(final)
+    parent, name = posixpath.split(local.rstrip("/"))
+    prefix = prefix or f"_{name}.{STAGING}-"
+    folder = fs.get_file_info(parent or ".")
+    if folder.type != pafs.FileType.Directory:
+        return
+    for entry in fs.get_file_info(pafs.FileSelector(parent or ".")):
+        if entry.base_name.startswith(prefix):
+            remove(_beside(final, entry.base_name))
+
+
+def _staging_name(final: str) -> str:
+    return _beside(final, f"_{_name(final)}.{STAGING}-{uuid.uuid4().hex[:12]}")
+
+
+def _put_in_place(staging: str, final: str) -> None:
+    fs, final_local = resolve(final)
+    _, staging_local = resolve(staging)
+    if fs.get_file_info(staging_local).type == pafs.FileType.NotFound:
+        raise FileNotFoundError(f"{staging}: nothing was built to publish as {final}")
+    old = None
+    if fs.get_file_info(final_local).type != pafs.FileType.NotFound:
+        old = resolve(f"{staging}.replaced")[1]
+        fs.move(final_local, old)
+    fs.move(staging_local, final_local)
+    if old is not None:
+        remove(f"{staging}.replaced")
+
+
+def _name(path: str) -> str:
+    return str(path).rstrip("/").rpartition("/")[2]
+
+
+def _beside(path: str, name: str) -> str:
+    """`name` in the folder of `path`, in the spelling of `path`."""
+    head, slash, _ = str(path).rstrip("/").rpartition("/")
+    return f"{head}{slash}{name}"
