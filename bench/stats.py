@@ -32,8 +32,8 @@ import pyarrow.parquet as pq
 
 from cropseries.codecs import decode_series
 from cropseries.layout import BANDS, NUM_BANDS
+from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import parquet_files
-from cropseries.stats.moments import Moments, batch_moments, valid_observations
 
 COLUMNS = ["num_images", "bands", "img_dates", "scl_vals"]
 YEARS = ("2019", "2020", "2021")

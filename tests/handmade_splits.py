@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from cropseries.codecs import PixelSeries, decode_series, encode_table
 from cropseries.legend import cdl_codes, course_legend, double_crop_codes
-from cropseries.stats.moments import valid_observations
+from cropseries.moments import valid_observations
 
 NAMES = (
     "Corn",

@@ -7,7 +7,8 @@ import pytest
 from loader_data import write_split_dataset, write_stats
 
 from cropseries.cli import main
-from cropseries.config import COURSE_EVAL_START_DAYS, LoaderConfig
+from cropseries.config import LoaderConfig
+from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.loader.pipeline import batches, plan
 from cropseries.loader.windows import parse_start_days
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
@@ -22,7 +23,7 @@ def entries(folder) -> list[str]:
 
 def test_a_file_and_a_folder_replace_the_old_output_whole(tmp_path):
     with publish(str(tmp_path / "a.txt")) as staging:
-        open(staging, "w").write("new")
+        Path(staging).write_text("new")
     folder = tmp_path / "out"
     (folder / "old").mkdir(parents=True)
     with publish(str(folder)) as staging:
@@ -37,7 +38,7 @@ def test_a_failed_run_leaves_the_old_output_and_no_staging(tmp_path):
     (final / "kept").write_text("old")
     with pytest.raises(RuntimeError, match="midway"), publish(str(final)) as staging:
         os.makedirs(staging)
-        open(f"{staging}.scratch", "w").write("spool")
+        Path(f"{staging}.scratch").write_text("spool")
         raise RuntimeError("midway")
     assert entries(tmp_path) == ["out"] and (final / "kept").read_text() == "old"
 

@@ -10,9 +10,9 @@ from conftest import run_notebook
 from split_data import generated, read_split
 
 from cropseries.cli import main
-from cropseries.config import SPLITS
 from cropseries.figures.split import map_sample
 from cropseries.split import SplitError, SplitReport, read_report
+from cropseries.split_dataset import SPLITS
 
 pytestmark = pytest.mark.spark
 

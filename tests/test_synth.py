@@ -26,7 +26,7 @@ from cropseries.legend import cdl_codes, name_to_code
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files
 from cropseries.synth import SynthConfig, generate, geometry
 from cropseries.synth.acquisitions import REVISIT_DAYS, year_days
-from cropseries.synth.report import _Moments, realism_report
+from cropseries.synth.report import realism_report
 from cropseries.validate import validate_dataset
 
 YEARS = (2019, 2020, 2021)
@@ -368,22 +368,6 @@ def test_crops_are_told_apart_by_their_seasonal_curves_not_their_mean(table):
 
 
 # --- report and command line -----------------------------------------------------------
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(1, 400), min_size=1, max_size=5), st.integers(0, 2**32 - 1))
-def test_moments_merged_by_batch_equal_numpy(sizes, seed):
-    rng = np.random.default_rng(seed)
-    batches = [rng.integers(0, 9000, (n, 12)) * (rng.random((n, 12)) > 0.2) for n in sizes]
-    moments = _Moments()
-    for batch in batches:
-        moments.add(batch)
-    values = np.concatenate(batches)
-    for band in range(12):
-        column = values[:, band][values[:, band] != 0].astype(np.float64)
-        if len(column):
-            assert moments.mean[band] == pytest.approx(column.mean(), rel=1e-12)
-            assert moments.std[band] == pytest.approx(column.std(), rel=1e-9, abs=1e-9)
 
 
 def test_report_defaults_to_the_latest_year_and_rejects_a_missing_one(dataset):

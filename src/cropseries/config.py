@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cropseries.codecs import DEFAULT_CODEC, codec_dtype
+from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.errors import ConfigError
 from cropseries.layout import SCL_NAMES
 from cropseries.legend import legend_by_name
+from cropseries.split_dataset import SPLITS
 
-#: The course's evaluation start days: 0, 15, ..., 195 and 200 (15 windows per pixel).
-COURSE_EVAL_START_DAYS: tuple[int, ...] = (*range(0, 200, 15), 200)
-#: The splits 01_split writes, in order.
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 #: How 01_split can assign rows to splits (see `cropseries.split.strategies`).
 SPLIT_STRATEGIES: tuple[str, ...] = ("year", "block", "year+block")
 

@@ -10,9 +10,9 @@ import math
 
 import plotly.graph_objects as go
 
-from cropseries.config import SPLITS
 from cropseries.split.checks import REASONS
 from cropseries.split.report import SplitReport
+from cropseries.split_dataset import SPLITS, split_path
 
 #: One colour per split, and grey for excluded rows.
 SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
@@ -27,7 +27,7 @@ def map_sample(spark, report: SplitReport, max_points: int = 20_000, seed: int =
 
     root = report.output_path.rstrip("/")
     rows = spark.read.option("basePath", spark_path(root)).parquet(
-        *[spark_path(f"{root}/split={s}") for s in SPLITS]
+        *[spark_path(split_path(root, s)) for s in SPLITS]
     )
     total = sum(report.pixels.values())
     fraction = min(1.0, max_points / total) if total else 1.0

@@ -16,9 +16,9 @@ from plotly.subplots import make_subplots
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
 from cropseries.layout import BAND_NAMES, BANDS
+from cropseries.moments import valid_observations
 from cropseries.reader import spark_path
 from cropseries.stats.file import Stats
-from cropseries.stats.moments import valid_observations
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cropseries.course import COURSE_BAND_MEAN, COURSE_BAND_STD
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.loader.errors import LoaderError
 
@@ -58,39 +59,7 @@ class Normalization:
 
 #: The constants the course published (2021 train split, zeros ignored), course_facts 4.
 COURSE_NORMALIZATION = Normalization(
-    mean=np.array(
-        [
-            608.8101,
-            696.796,
-            960.03357,
-            987.1987,
-            1450.7101,
-            2489.7905,
-            2950.8835,
-            3028.4963,
-            3187.6309,
-            3306.6196,
-            2559.1113,
-            1759.3562,
-        ]
-    ),
-    std=np.array(
-        [
-            434.22964,
-            462.67017,
-            522.5876,
-            707.9728,
-            700.35565,
-            959.60223,
-            1269.392,
-            1238.029,
-            1319.5139,
-            1398.4331,
-            1125.598,
-            1127.1315,
-        ]
-    ),
-    source="course constants",
+    mean=np.array(COURSE_BAND_MEAN), std=np.array(COURSE_BAND_STD), source="course constants"
 )
 
 

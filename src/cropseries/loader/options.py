@@ -14,7 +14,7 @@ from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig, parse_codes
 from cropseries.legend import LEGENDS
 from cropseries.loader.pipeline import plan
-from cropseries.stats.file import stats_path
+from cropseries.split_dataset import stats_path
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, split: str) -> None:

@@ -26,6 +26,7 @@ from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files, resolve
+from cropseries.split_dataset import folder_name, split_names, split_of, split_path
 
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
@@ -105,16 +106,17 @@ class Chunk:
 
 def _split_folder(path: str, split: str) -> tuple[str, str] | None:
     """(folder path, split name) if `path` is a split dataset or one of its split folders."""
-    fs, root = resolve(path)
-    name = os.path.basename(root.rstrip("/"))
-    if name.startswith("split="):
-        return path, name[len("split=") :]
-    if fs.get_file_info(f"{root.rstrip('/')}/split={split}").type == pafs.FileType.Directory:
-        return f"{path.rstrip('/')}/split={split}", split
-    entries = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
-    splits = sorted(e.base_name[6:] for e in entries if e.base_name.startswith("split="))
+    _, root = resolve(path)
+    named = split_of(os.path.basename(root.rstrip("/")))
+    if named is not None:
+        return path, named
+    splits = split_names(path)
+    if split in splits:
+        return split_path(path, split), split
     if splits:
-        raise LoaderError(f"{path}: no split={split}/ folder (this split dataset has {splits})")
+        raise LoaderError(
+            f"{path}: no {folder_name(split)}/ folder (this split dataset has {splits})"
+        )
     return None
 
 

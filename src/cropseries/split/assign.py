@@ -15,22 +15,12 @@ from cropseries.legend import legend_by_name
 from cropseries.split import labels
 from cropseries.split.checks import has_location, row_problem
 from cropseries.split.strategies import strategy
-
-#: Columns added to the raw course columns, in file order; `reason` is null in split files.
-DERIVED_COLUMNS: tuple[str, ...] = (
-    "cdl_code",
-    "label",
-    "is_double_crop",
-    "pixel_id",
-    "block_id",
-    "reason",
-)
-#: Name of the pseudo-split that holds excluded rows until they are moved to `excluded/`.
-EXCLUDED = "excluded"
+from cropseries.split_dataset import EXCLUDED
 
 
 def assign_rows(rows, config: SplitConfig):
-    """Add `DERIVED_COLUMNS` and `split` to a DataFrame of the course columns plus bbox, year.
+    """Add the derived columns (`split_dataset.DERIVED_COLUMNS`) and `split` to a DataFrame of
+    the course columns plus bbox, year.
 
     Location columns are computed only from in-range lon/lat (null otherwise), so no
     arithmetic can overflow on a corrupt row under ANSI SQL.

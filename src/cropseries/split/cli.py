@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 
 from cropseries.codecs import CODECS
-from cropseries.config import SPLIT_STRATEGIES, SPLITS, SplitConfig
+from cropseries.config import SPLIT_STRATEGIES, SplitConfig
 from cropseries.legend import LEGENDS
+from cropseries.split_dataset import SPLITS, report_path
 
 _DEFAULT = SplitConfig()
 
@@ -63,7 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cropseries.session import local_session
     from cropseries.split import run_split
-    from cropseries.split.report import REPORT_FILE
 
     config = SplitConfig(
         strategy=args.strategy,
@@ -79,5 +79,5 @@ def run(args: argparse.Namespace) -> int:
     )
     report = run_split(local_session(), args.input, args.output, config)
     print(report.to_json() if args.json else report.summary())
-    print(f"report: {args.output.rstrip('/')}/{REPORT_FILE}")
+    print(f"report: {report_path(args.output)}")
     return 0

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from cropseries.config import SPLITS
 from cropseries.geo import albers_xy, cell_index
+from cropseries.split_dataset import SPLITS
 
 #: Splits measured against train.
 HELD_OUT: tuple[str, ...] = ("val", "test")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from cropseries.config import SPLITS
 from cropseries.legend import legend_by_name
 from cropseries.split.leakage import distance_to_train, shared_locations
-
-REPORT_FILE = "split_report.json"
+from cropseries.split_dataset import SPLITS
 
 
 @dataclass

@@ -15,14 +15,22 @@ import time
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from cropseries.config import SPLITS, SplitConfig
+from cropseries.config import SplitConfig
 from cropseries.layout import COLUMNS
 from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
-from cropseries.split.assign import EXCLUDED, assign_rows
+from cropseries.split.assign import assign_rows
 from cropseries.split.checks import SplitError, SplitFailed, check_input
 from cropseries.split.leakage import pixel_points
-from cropseries.split.report import REPORT_FILE, SplitReport, measure
+from cropseries.split.report import SplitReport, measure
+from cropseries.split_dataset import (
+    EXCLUDED,
+    REPORT_FILE,
+    SPLITS,
+    excluded_path,
+    report_path,
+    split_path,
+)
 
 #: Target Parquet row-group size of the split files, bytes as Parquet buffers them
 #: (`parquet.block.size`; Spark cannot set rows per group). About 700-1,400 course rows of
@@ -32,8 +40,6 @@ from cropseries.split.report import REPORT_FILE, SplitReport, measure
 ROW_GROUP_BYTES = 2 * 1024 * 1024
 #: Rows per file at most (`maxRecordsPerFile`), so no split file grows past a few hundred MB.
 MAX_ROWS_PER_FILE = 250_000
-#: Folder of excluded rows inside the output.
-EXCLUDED_DIR = "excluded"
 
 
 def read_course(spark, path: str):
@@ -98,10 +104,9 @@ def _lay_out(staging: str) -> None:
     success = _join(root, "_SUCCESS")  # Spark's marker; split_report.json is ours
     if fs.get_file_info(success).type == pafs.FileType.File:
         fs.delete_file(success)
-    if fs.get_file_info(_join(root, f"split={EXCLUDED}")).type == pafs.FileType.Directory:
-        fs.move(_join(root, f"split={EXCLUDED}"), _join(root, EXCLUDED_DIR))
-    for folder in [*(f"split={s}" for s in SPLITS), EXCLUDED_DIR]:
-        path = _join(root, folder)
+    if fs.get_file_info(split_path(root, EXCLUDED)).type == pafs.FileType.Directory:
+        fs.move(split_path(root, EXCLUDED), excluded_path(root))
+    for path in [*(split_path(root, s) for s in SPLITS), excluded_path(root)]:
         if fs.get_file_info(path).type == pafs.FileType.NotFound:
             fs.create_dir(path)
             with fs.open_output_stream(_join(path, "part-00000.zstd.parquet")) as out:
@@ -134,16 +139,16 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
             )
         report.seconds = time.perf_counter() - started
         fs, root = resolve(staging)
-        with fs.open_output_stream(_join(root, REPORT_FILE)) as out:
+        with fs.open_output_stream(report_path(root)) as out:
             out.write(report.to_json().encode())
     return report
 
 
 def _measure(spark, staging, input_path, output_path, config, input_rows) -> SplitReport:
     """Count the report from the staged files; pixel locations go through a scratch folder."""
-    splits = [spark_path(_join(staging, f"split={s}")) for s in SPLITS]
+    splits = [spark_path(split_path(staging, s)) for s in SPLITS]
     split_rows = spark.read.option("basePath", spark_path(staging)).parquet(*splits)
-    excluded = spark.read.parquet(spark_path(_join(staging, EXCLUDED_DIR)))
+    excluded = spark.read.parquet(spark_path(excluded_path(staging)))
     scratch = _join(staging, "scratch-points")  # no "_": Spark skips such paths
     pixel_points(split_rows).write.parquet(spark_path(scratch))
     try:
@@ -165,7 +170,7 @@ def read_report(output_path: str) -> SplitReport:
     """The report of a finished split dataset; `SplitError` if there is none (not finished)."""
     fs, root = resolve(output_path)
     try:
-        with fs.open_input_stream(_join(root, REPORT_FILE)) as handle:
+        with fs.open_input_stream(report_path(root)) as handle:
             return SplitReport.from_json(handle.read().decode())
     except FileNotFoundError as err:
         raise SplitError(f"{output_path}: no {REPORT_FILE}; not a finished split dataset") from err

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cropseries.config import SPLITS, SplitConfig
+from cropseries.config import SplitConfig
+from cropseries.split_dataset import SPLITS
 
 #: 2**53: block hashes are mapped to [0, 1) on a grid this fine (doubles are exact on it).
 _UNIT = 1 << 53

@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cropseries.config import StatsConfig
     from cropseries.session import local_session
-    from cropseries.stats.file import stats_path
+    from cropseries.split_dataset import stats_path
     from cropseries.stats.stage import compute_stats
 
     config = StatsConfig(

@@ -13,7 +13,7 @@ import numpy as np
 
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
-from cropseries.stats.moments import Moments, batch_moments
+from cropseries.moments import Moments, batch_moments
 
 #: The course's loader settings (the defaults of `LoaderConfig`).
 COURSE = LoaderConfig()

@@ -18,10 +18,10 @@ import pyarrow.fs as pafs
 from cropseries.layout import BANDS
 from cropseries.publish import publish
 from cropseries.reader import resolve
+from cropseries.split_dataset import stats_path
 from cropseries.stats.errors import StatsError
 
 FORMAT = "cropseries-stats/1"
-FILE_NAME = "stats.json"
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,6 @@ class Stats:
             definitions=dict(data.get("definitions", {})),
             metadata=dict(data.get("metadata", {})),
         )
-
-
-def stats_path(splits: str) -> str:
-    """Where 02_stats writes by default: `stats.json` beside the split directories."""
-    return f"{str(splits).rstrip('/')}/{FILE_NAME}"
 
 
 def write_stats(stats: Stats, path: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,16 +25,22 @@ from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.legend import legend_by_name
+from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, parquet_files, resolve, schema_problems, spark_path
+from cropseries.split_dataset import (
+    DERIVED_SCHEMA,
+    split_names,
+    split_path,
+    stats_path,
+)
 from cropseries.stats.classes import WEIGHT_FORMULA, class_counts, class_weights
 from cropseries.stats.errors import StatsError
-from cropseries.stats.file import Stats, stats_path, write_stats
-from cropseries.stats.moments import Moments, batch_moments, valid_observations
+from cropseries.stats.file import Stats, write_stats
 
-#: Splits in the order stats.json lists them; any other `split=<name>` directory follows.
-SPLIT_ORDER = ("train", "val", "test")
 #: Columns 01_split adds that this stage reads, with their types.
-DERIVED_COLUMNS = {"cdl_code": pa.int32(), "label": pa.int32(), "pixel_id": pa.int64()}
+DERIVED_COLUMNS = {
+    name: DERIVED_SCHEMA.field(name).type for name in ("cdl_code", "label", "pixel_id")
+}
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
 #: One row per partition and group, emitted by `partition_moments`.
@@ -129,16 +134,11 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
     fs, root = resolve(splits)
     if fs.get_file_info(root).type != pafs.FileType.Directory:
         raise StatsError(f"{splits}: no such directory (expected the output of 01_split)")
-    names = [
-        info.base_name.removeprefix("split=")
-        for info in fs.get_file_info(pafs.FileSelector(root))
-        if info.type == pafs.FileType.Directory and info.base_name.startswith("split=")
-    ]
+    names = split_names(splits)
     if "train" not in names:
-        expected = posixpath.join(str(splits), "split=train", "part-*.parquet")
+        expected = f"{split_path(splits, 'train')}/part-*.parquet"
         raise StatsError(f"{splits}: no train split (expected {expected}, as 01_split writes it)")
-    order = sorted(names, key=lambda n: (SPLIT_ORDER.index(n) if n in SPLIT_ORDER else 99, n))
-    inventory = {name: _split_files(fs, splits, name) for name in order}
+    inventory = {name: _split_files(fs, splits, name) for name in names}
     if inventory["train"].rows == 0:
         train = inventory["train"]
         raise StatsError(
@@ -149,7 +149,7 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
 
 
 def _split_files(fs: pafs.FileSystem, splits: str, name: str) -> SplitFiles:
-    directory = posixpath.join(str(splits), f"split={name}")
+    directory = split_path(splits, name)
     try:
         files = parquet_files(directory)
     except LayoutError as error:

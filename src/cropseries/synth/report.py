@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from cropseries.codecs import DEFAULT_CODEC, decode_series
-from cropseries.layout import BANDS, COURSE_BAND_MEAN, COURSE_BAND_STD, NUM_BANDS, SCL_NAMES
+from cropseries.course import COURSE_BAND_MEAN, COURSE_BAND_STD
+from cropseries.layout import BANDS, NUM_BANDS, SCL_NAMES
+from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, open_course_dataset
 
 #: Largest relative difference from the course's mean and std that still passes.
@@ -68,35 +70,6 @@ class RealismReport:
         return bool(self.bands) and all(b.passed(self.tolerance) for b in self.bands)
 
 
-class _Moments:
-    """Count, mean and sum of squared deviations per band, merged batch by batch (Chan)."""
-
-    def __init__(self) -> None:
-        self.count = np.zeros(NUM_BANDS)
-        self.mean = np.zeros(NUM_BANDS)
-        self.m2 = np.zeros(NUM_BANDS)
-
-    def add(self, values: np.ndarray) -> None:
-        """`values` [images, 12] DN; zeros (no data) are left out band by band."""
-        valid = values != 0
-        n = valid.sum(axis=0).astype(np.float64)
-        data = values.astype(np.float64)
-        total = np.where(valid, data, 0).sum(axis=0)
-        mean = np.divide(total, n, out=np.zeros(NUM_BANDS), where=n > 0)
-        m2 = np.where(valid, (data - mean) ** 2, 0).sum(axis=0)
-        combined = self.count + n
-        delta = mean - self.mean
-        safe = np.where(combined > 0, combined, 1)
-        self.mean = self.mean + delta * n / safe
-        self.m2 = self.m2 + m2 + delta**2 * self.count * n / safe
-        self.count = combined
-
-    @property
-    def std(self) -> np.ndarray:
-        return np.sqrt(np.divide(self.m2, self.count, out=np.zeros(NUM_BANDS),
-                                 where=self.count > 0))
-
-
 def realism_report(
     path: str, year: int | None = None, codec: str = DEFAULT_CODEC, tolerance: float = TOLERANCE
 ) -> RealismReport:
@@ -112,12 +85,14 @@ def realism_report(
     year = years[-1] if year is None else int(year)
     if year not in years:
         raise LayoutError(f"{path}: no rows for year {year}; years present: {years}")
-    moments, classes, scl = _Moments(), Counter(), Counter()
+    moments, classes, scl = Moments.empty(1, NUM_BANDS), Counter(), Counter()
     rows = images = 0
     columns = ["CDL", "num_images", "bands", "img_dates", "scl_vals"]
     for batch in dataset.to_batches(columns=columns, filter=ds.field("year") == year):
         series = decode_series(batch, codec)
-        moments.add(series.bands)
+        one_group = np.zeros(len(series.bands), np.int64)
+        valid = valid_observations(series)
+        moments = moments.merge(batch_moments(series.bands, valid, one_group, 1))
         rows += batch.num_rows
         images += len(series.dates)
         for item in pc.value_counts(batch.column("CDL")).to_pylist():
@@ -127,7 +102,8 @@ def realism_report(
     bands = tuple(
         BandRealism(band, float(m), float(s), course_m, course_s)
         for band, m, s, course_m, course_s in zip(
-            BANDS, moments.mean, moments.std, COURSE_BAND_MEAN, COURSE_BAND_STD, strict=True)
+            BANDS, moments.mean[0], moments.std()[0], COURSE_BAND_MEAN, COURSE_BAND_STD,
+            strict=True)
     )
     return RealismReport(path=path, year=year, rows=rows, images=images, bands=bands,
                          classes=dict(classes.most_common()), scl=dict(sorted(scl.items())),

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cropseries.codecs import PixelSeries
-from cropseries.stats.moments import Moments, batch_moments, valid_observations
+from cropseries.moments import Moments, batch_moments, valid_observations
 
 
 def moments_of(values: np.ndarray) -> Moments:
