@@ -17,7 +17,8 @@ import sys
 
 from cropseries.errors import CropseriesError
 
-#: subcommand -> (module that defines `add_arguments(parser)` and `run(args) -> int`, help)
+#: subcommand -> (where it is defined, help). "module" defines `add_arguments(parser)` and
+#: `run(args) -> int`; "module:name" defines `add_<name>_arguments` and `run_<name>`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": (
         "cropseries.synth.cli",
@@ -29,10 +30,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # 02_stats commands
     "stats": ("cropseries.stats.cli", "band statistics and class weights of a split dataset"),
     # 03_loader commands
-    "export": ("cropseries.loader.export", "write evaluation-mode loader tensors to an .npz file"),
-    "inspect": ("cropseries.loader.inspection", "write the loader's inspection figure to HTML"),
+    "export": (
+        "cropseries.loader.cli:export",
+        "write evaluation-mode loader tensors to an .npz file",
+    ),
+    "inspect": ("cropseries.loader.cli:inspect", "write the loader's inspection figure to HTML"),
     "loader-throughput": (
-        "cropseries.loader.throughput",
+        "cropseries.loader.cli:throughput",
         "time training epochs of the loader over a split",
     ),
     # Databricks commands
@@ -72,8 +76,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             "--debug", action="store_true", help="show the traceback of an error"
         )
         if name == command:
-            importlib.import_module(module).add_arguments(subparser)
+            add_arguments, _ = _command(module)
+            add_arguments(subparser)
     return parser
+
+
+def _command(where: str):
+    """(add_arguments, run) of a command registered as "module" or "module:name"."""
+    module_name, _, name = where.partition(":")
+    module = importlib.import_module(module_name)
+    if not name:
+        return module.add_arguments, module.run
+    return getattr(module, f"add_{name}_arguments"), getattr(module, f"run_{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(command).parse_args(argv)
     try:
-        return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
+        _, run = _command(COMMANDS[args.command][0])
+        return int(run(args) or 0)
     except CropseriesError as error:
         if args.debug:
             raise

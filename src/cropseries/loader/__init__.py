@@ -1,6 +1,11 @@
 """03_loader: split (or course-layout) Parquet rows to bucketed, normalized tf.data batches.
 
-`bucketing` is the vectorized kernel, `windows` draws what it needs, `source` streams and
-checks the rows, `shuffle` and `pipeline` turn chunks into batches (numpy or tf.data),
-`labels` and `normalization` finish each example. Start at `pipeline.training_dataset`.
+Owns: `bucketing` (the vectorized kernel), `windows` (what it draws), `source` (streaming and
+checking the rows), `shuffle` and `pipeline` (chunks into batches, numpy or tf.data), `labels`
+and `normalization` (finishing each example), `inspection` (a few pixels kept whole),
+`export` and the loader's commands (`cli`). Start at `pipeline.training_dataset`.
+
+May import: `cli`, `codecs`, `config`, `course`, `errors`, `geo`, `layout`, `legend`,
+`publish`, `reader`, `split_dataset`, `stats` (to read `stats.json`) and `figures` (only the
+`inspect` command, to draw what `inspection` gathered).
 """

@@ -1,4 +1,4 @@
-"""`python -m cropseries export`: evaluation-mode tensors in one `.npz`, for other frameworks.
+"""Evaluation-mode tensors in one `.npz`, for other frameworks (`python -m cropseries export`).
 
 The archive holds `x`, `y`, `raw`, `mask`, `label`, `pixel_id`, `lon`, `lat`, `start_day`
 (the loader's evaluation batches, concatenated) plus `classes` and `channels` (names).
@@ -8,22 +8,14 @@ and published whole (`publish`).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import zipfile
 
 import numpy as np
 
-from cropseries.config import LoaderConfig
 from cropseries.legend import legend_by_name
 from cropseries.loader.bucketing import CHANNELS
-from cropseries.loader.options import (
-    add_config_arguments,
-    add_input_arguments,
-    plan_from,
-)
 from cropseries.loader.pipeline import Plan, batches
-from cropseries.loader.windows import parse_start_days
 from cropseries.publish import publish
 
 
@@ -61,25 +53,3 @@ def export_npz(plan: Plan, out: str) -> int:
                 with archive.open(f"{name}.npy", "w") as f:
                     np.save(f, np.asarray(values))
     return rows
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_input_arguments(parser, split="test")
-    parser.add_argument(
-        "--start-days",
-        type=parse_start_days,
-        default=LoaderConfig().eval_start_days,
-        help="evaluation window starts: '0,15,...,200' (the course's, default) or a list",
-    )
-    parser.add_argument("--out", required=True, help="the .npz file to write")
-    add_config_arguments(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    job = plan_from(args, training=False, start_days=args.start_days, extras=True)
-    rows = export_npz(job, args.out)
-    print(
-        f"wrote {rows:,} examples (split {job.source.split!r} at {len(args.start_days)} start "
-        f"days) to {args.out}"
-    )
-    return 0

@@ -3,31 +3,22 @@
 `inspect_pixels` takes the first eligible rows of a split, cuts one training window each
 with a seeded generator (the kernel the batches use) and keeps everything a figure needs:
 the raw irregular series, the window, the bucket grid, the bucketed normalized bands and
-the label before and after the vegetation rule. `batch_summary` describes one batch; the
-`inspect` command writes the figure (drawn by `figures.loader`) to an HTML file.
+the label before and after the vegetation rule. `batch_summary` describes one batch. This
+module only gathers data: `figures.loader` draws it, the `inspect` command (`loader.cli`)
+writes the figure to HTML.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
 import numpy as np
 
 from cropseries.config import LoaderConfig
-from cropseries.layout import BANDS
 from cropseries.legend import legend_by_name
-from cropseries.loader.bucketing import bucketize, filter_observations, ndvi
-from cropseries.loader.labels import apply_vegetation_rule
-from cropseries.loader.options import (
-    add_config_arguments,
-    add_input_arguments,
-    plan_from,
-)
-from cropseries.loader.pipeline import Plan, model_input, plan
+from cropseries.loader.bucketing import ndvi
+from cropseries.loader.pipeline import Plan, model_input, plan, windowed
 from cropseries.loader.source import read_chunks
-from cropseries.loader.windows import training_windows
-from cropseries.publish import publish
 
 
 @dataclass(frozen=True)
@@ -73,18 +64,12 @@ def inspect_pixels(plan: Plan, pixels: int = 12, seed: int = 0) -> list[PixelVie
         plan.source, plan.source.units, legend, config.codec, config.read_rows, locations=True
     )
     for chunk in chunks:
-        series = filter_observations(chunk.series, config.exclude_scl)
-        rows = np.arange(series.num_rows)
-        if not plan.keeps_double_crops:
-            rows = rows[~chunk.double_crop]
-        rows = rows[: pixels - len(views)]
-        windows = training_windows(series, rows, rng, config)
-        bucketed = bucketize(series, windows, config)
+        cut = windowed(chunk, plan, rng, limit=pixels - len(views))
+        series, windows, bucketed = cut.series, cut.windows, cut.bucketed
         raw, filled = bucketed.raw, bucketed.filled
         x = model_input(bucketed, plan.normalization)
-        final = apply_vegetation_rule(chunk.labels[rows], bucketed.vegetated, legend)
         buckets = config.num_buckets
-        for e, row in enumerate(rows):
+        for e, row in enumerate(windows.rows):
             lo, hi = series.offsets[row], series.offsets[row + 1]
             first, last = np.searchsorted(bucketed.cells, [e * buckets, (e + 1) * buckets])
             bands = series.bands[lo:hi].astype(np.int32)
@@ -109,8 +94,8 @@ def inspect_pixels(plan: Plan, pixels: int = 12, seed: int = 0) -> list[PixelVie
                     filled=filled[e],
                     kept=bucketed.images[first:last] - lo,
                     x=x[e],
-                    label=legend.classes[chunk.labels[row]],
-                    final_label=legend.classes[final[e]],
+                    label=legend.classes[cut.labels[e]],
+                    final_label=legend.classes[cut.targets[e]],
                 )
             )
         if len(views) >= pixels:
@@ -125,28 +110,6 @@ def batch_summary(batch: dict, classes: tuple[str, ...]) -> dict:
         "shapes": {k: (tuple(np.shape(v)), str(np.asarray(v).dtype)) for k, v in batch.items()},
         "label_counts": dict(zip(classes, counts.tolist(), strict=True)),
     }
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_input_arguments(parser, split="train")
-    parser.add_argument("--out", required=True, help="the .html file to write")
-    parser.add_argument("--pixels", type=int, default=12, help="pixels in the figure")
-    parser.add_argument("--band", choices=(*BANDS, "NDVI"), default="B08", help="shown first")
-    add_config_arguments(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    """`python -m cropseries inspect`: the inspection figure of a split, as an HTML file."""
-    from cropseries.figures.loader import inspection_figure
-
-    job = plan_from(args, training=True)
-    views = inspect_pixels(job, args.pixels, seed=args.seed or 0)
-    with publish(args.out) as staging:
-        inspection_figure(views, args.band).write_html(staging, include_plotlyjs=True)
-    print(
-        f"wrote the inspection of {len(views)} pixels of split {job.source.split!r} to {args.out}"
-    )
-    return 0
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
 from cropseries.legend import ClassLegend, legend_by_name
-from cropseries.loader.bucketing import NUM_CHANNELS, Bucketed, bucketize, filter_observations
+from cropseries.loader.bucketing import (
+    NUM_CHANNELS,
+    Bucketed,
+    Windows,
+    bucketize,
+    filter_observations,
+)
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
@@ -82,6 +89,45 @@ def model_input(bucketed: Bucketed, normalization: Normalization) -> np.ndarray:
     return bucketed.scatter(normalization.apply(bucketed.bands))
 
 
+@dataclass(frozen=True)
+class Windowed:
+    """One chunk through the loader's steps, before anything is compacted or shuffled.
+
+    `series` with the excluded SCL classes filtered out; the `windows` drawn (or laid out)
+    for its usable rows; the `bucketed` windows; `labels` int32 [E] of each window's row
+    and `targets` int32 [E], the labels after the vegetation rule.
+    """
+
+    series: PixelSeries
+    windows: Windows
+    bucketed: Bucketed
+    labels: np.ndarray
+    targets: np.ndarray
+
+
+def windowed(
+    chunk: Chunk, plan: Plan, rng: np.random.Generator, limit: int | None = None
+) -> Windowed:
+    """Filter, window, bucket and label the usable rows of one chunk (at most `limit`).
+
+    The training batches and the inspection both take their examples from here.
+    """
+    config = plan.config
+    series = filter_observations(chunk.series, config.exclude_scl)
+    rows = np.arange(series.num_rows)
+    if not plan.keeps_double_crops:
+        rows = rows[~chunk.double_crop]
+    rows = rows[:limit]
+    if plan.training:
+        windows = training_windows(series, rows, rng, config)
+    else:
+        windows = evaluation_windows(rows, plan.start_days)
+    bucketed = bucketize(series, windows, config)
+    labels = chunk.labels[windows.rows]
+    targets = apply_vegetation_rule(labels, bucketed.vegetated, plan.legend)
+    return Windowed(series, windows, bucketed, labels, targets)
+
+
 def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket and label every example of one chunk, compactly (columns of length E).
 
@@ -89,30 +135,18 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     int32, the label after the vegetation rule; plus `EXTRAS` if planned. They wait in the
     shuffle buffer like this; `finish` turns a leaving group into x and y.
     """
-    config, legend = plan.config, plan.legend
-    series = filter_observations(chunk.series, config.exclude_scl)
-    rows = np.arange(series.num_rows)
-    if not plan.keeps_double_crops:
-        rows = rows[~chunk.double_crop]
-    if plan.training:
-        windows = training_windows(series, rows, rng, config)
-    else:
-        windows = evaluation_windows(rows, plan.start_days)
-    bucketed = bucketize(series, windows, config)
-    labels = chunk.labels[windows.rows]
-    columns = {
-        "bands": bucketed.scatter(bucketed.bands),
-        "target": apply_vegetation_rule(labels, bucketed.vegetated, legend),
-    }
+    cut = windowed(chunk, plan, rng)
+    bucketed, rows = cut.bucketed, cut.windows.rows
+    columns = {"bands": bucketed.scatter(bucketed.bands), "target": cut.targets}
     if plan.extras:
         columns |= {
             "raw": bucketed.raw,
             "mask": bucketed.filled,
-            "label": labels,
-            "pixel_id": chunk.pixel_id[windows.rows],
-            "lon": chunk.lon[windows.rows],
-            "lat": chunk.lat[windows.rows],
-            "start_day": windows.start_days.astype(np.int32),
+            "label": cut.labels,
+            "pixel_id": chunk.pixel_id[rows],
+            "lon": chunk.lon[rows],
+            "lat": chunk.lat[rows],
+            "start_day": cut.windows.start_days.astype(np.int32),
         }
     return columns
 

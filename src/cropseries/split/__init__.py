@@ -1,8 +1,11 @@
 """01_split: course-layout rows into train / val / test without leakage, every row accounted for.
 
-`run_split(spark, input_path, output_path, SplitConfig(...))` is the stage; the modules
-below it are its parts: `checks` (what is refused or excluded), `labels`, `strategies`,
-`assign`, `leakage`, `report` and `stage`.
+Owns: the stage, `run_split(spark, input_path, output_path, SplitConfig(...))`, and its
+parts: `checks` (what is refused or excluded), `labels`, `strategies`, `assign`, `leakage`,
+`report`, `stage` and the `split` command (`cli`).
+
+May import: `codecs`, `config`, `errors`, `geo`, `layout`, `legend`, `publish`, `reader`,
+`session`, `split_dataset`.
 """
 
 from cropseries.split.checks import REASONS, SplitError

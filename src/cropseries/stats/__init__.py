@@ -1,7 +1,11 @@
 """02_stats: exact per-band statistics of the train split, class counts and class weights.
 
-`compute_stats` runs the Spark stage and writes `stats.json`; `load_stats` reads and checks
-that file for the loader. Spark is imported only inside functions.
+Owns: `compute_stats` (the Spark stage, which writes `stats.json`), `load_stats` (reading and
+checking that file for the loader), class counts and weights, and the `stats` command.
+Spark is imported only inside functions.
+
+May import: `cli`, `codecs`, `config`, `errors`, `layout`, `legend`, `moments`, `publish`,
+`reader`, `session`, `split_dataset`.
 """
 
 from cropseries.stats.errors import StatsError

@@ -1,7 +1,11 @@
 """Realistic course-layout data for the lower Mississippi Delta, since the course's is not public.
 
-`generate` writes a dataset; `realism_report` compares one year of any course-layout
-dataset with the course's published band statistics. See the README's "Generated data".
+Owns: `generate` (writes a dataset: geometry, land cover, phenology, spectra, acquisitions)
+and `realism_report` (one year of any course-layout dataset against the course's published
+band statistics). See the README's "Generated data".
+
+May import: `codecs`, `course`, `errors`, `geo`, `layout`, `legend`, `moments`, `publish`,
+`reader`, `writer`.
 """
 
 from cropseries.synth.generate import SynthConfig, SynthError, generate
