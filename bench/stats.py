@@ -96,8 +96,7 @@ def run_spark(splits: str) -> dict:
 def run_course(splits: str) -> dict:
     import pandas as pd
     import pyarrow as pa
-
-    from cropseries.stats.course import course_method_stats
+    from course_stats import course_method_stats
 
     frame = pd.read_parquet(os.path.join(splits, "split=train"), columns=COLUMNS)
     series = decode_series(pa.Table.from_pandas(frame, preserve_index=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,6 +15,8 @@ from plotly.io.base_renderers import ExternalRenderer
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
+# The benchmarks' restatements of the course (bench/course_*.py) are tested like the package.
+sys.path.insert(0, str(REPO / "bench"))
 
 
 @pytest.fixture(scope="session")

@@ -5,19 +5,14 @@ This keeps bench/loader.py honest: its baseline does the same work as the loader
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
-from conftest import REPO
-from course_data import course_rows
+from course_pipeline import make_parse
+from fixture_data import course_rows
 from loader_reference import reference_example, reference_label
 
 from cropseries.codecs import decode_series
 from cropseries.legend import course_legend
 from cropseries.loader.normalization import COURSE_NORMALIZATION
-
-sys.path.insert(0, str(REPO / "bench"))
-from course_pipeline import make_parse  # noqa: E402
 
 
 def test_course_parse_matches_the_reference_at_pinned_start_days():

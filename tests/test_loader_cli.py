@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from loader_data import write_split_dataset, write_stats
+from fixture_data import write_split_dataset, write_stats
 
 from cropseries.cli import main
 from cropseries.config import LoaderConfig

@@ -10,9 +10,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from course_data import write_course_dataset
-from handmade_splits import random_series, split_table
-from loader_data import write_split_dataset, write_stats
+from fixture_data import (
+    random_series,
+    split_table,
+    write_course_dataset,
+    write_split_dataset,
+    write_stats,
+)
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.errors import LoaderError

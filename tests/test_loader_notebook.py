@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import run_notebook
-from loader_data import write_split_dataset, write_stats
+from fixture_data import write_split_dataset, write_stats
 from loader_reference import reference_example
 
 from cropseries.cli import main

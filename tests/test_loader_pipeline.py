@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from course_data import write_course_dataset
-from loader_data import write_split_dataset, write_stats
+from fixture_data import write_course_dataset, write_split_dataset, write_stats
 from loader_reference import reference_example, reference_label
 
 from cropseries.codecs import decode_series

@@ -1,6 +1,6 @@
 import pyarrow.fs as pafs
 import pytest
-from course_data import write_course_dataset
+from fixture_data import write_course_dataset
 
 from cropseries.layout import COLUMNS, parse_bbox
 from cropseries.reader import LayoutError, open_course_dataset, resolve, spark_path

@@ -11,8 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from course_data import course_rows
-from split_data import file_bytes, generated, read_split
+from fixture_data import course_rows, file_bytes, generated, read_split
 
 from cropseries.config import SplitConfig
 from cropseries.layout import SCHEMA

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 from conftest import run_notebook
-from split_data import generated, read_split
+from fixture_data import generated, read_split
 
 from cropseries.cli import main
 from cropseries.figures.split import map_sample

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from split_data import file_bytes, generated, read_split
+from fixture_data import file_bytes, generated, read_split
 
 from cropseries.config import SplitConfig
 from cropseries.geo import albers_forward

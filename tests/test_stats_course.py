@@ -1,11 +1,11 @@
-"""The course's way to normalization constants, restated as a reference (course_facts section 4)."""
+"""bench/course_stats.py: the course's way to normalization constants, restated (course_facts 4)."""
 
 import numpy as np
+from course_stats import course_method_stats, course_window_images
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cropseries.codecs import PixelSeries
-from cropseries.stats.course import course_method_stats, course_window_images
 
 
 def test_a_short_series_keeps_the_earliest_image_of_each_bucket():

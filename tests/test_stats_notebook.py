@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 from conftest import run_notebook
-from handmade_splits import split_table, write_splits
+from fixture_data import split_table, write_splits
 
 from cropseries.cli import main
 from cropseries.figures.stats import sample_band_values

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from handmade_splits import numpy_band_stats, random_series, split_table, write_splits
+from fixture_data import numpy_band_stats, random_series, split_table, write_splits
 
 from cropseries.config import StatsConfig
 from cropseries.layout import BANDS

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from course_data import BBOXES, course_rows, write_course_dataset
+from fixture_data import BBOXES, course_rows, write_course_dataset
 
 from cropseries.codecs import CODECS
 from cropseries.validate import validate_dataset

@@ -83,6 +83,41 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
     return np.diff(offsets)
 
 
+def bytes_per_image(codec: str) -> dict[str, int]:
+    """Bytes one image takes in each byte column: the rule every reader checks rows by."""
+    size = codec_dtype(codec).itemsize
+    return {"bands": NUM_BANDS * size, "img_dates": size, "scl_vals": 1}
+
+
+@dataclass(frozen=True)
+class ByteLengths:
+    """One byte column of a batch: bytes `found` in each row and bytes `needed`, int64 [n]."""
+
+    column: str
+    found: np.ndarray
+    needed: np.ndarray
+
+    @property
+    def bad(self) -> np.ndarray:
+        return self.found != self.needed
+
+    def describe(self, row: int, num_images: int, codec: str) -> str:
+        return (
+            f"{int(self.found[row])} bytes, but num_images={num_images} needs "
+            f"{int(self.needed[row])} ({codec})"
+        )
+
+
+def check_byte_lengths(
+    batch: pa.RecordBatch, num_images: np.ndarray, codec: str
+) -> list[ByteLengths]:
+    """Every byte column's lengths against `num_images` [n] (int64, from the same batch)."""
+    return [
+        ByteLengths(column, byte_lengths(batch.column(column)), num_images * per_image)
+        for column, per_image in bytes_per_image(codec).items()
+    ]
+
+
 def encode_rows(values: np.ndarray, counts: np.ndarray, dtype: np.dtype) -> pa.Array:
     """Pack a flat array into a binary Arrow array, `counts[i]` elements for row i."""
     data = np.ascontiguousarray(values, dtype=dtype).view(np.uint8)

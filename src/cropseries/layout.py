@@ -79,8 +79,6 @@ SCHEMA = pa.schema(
 PARTITIONING = pa.schema([pa.field("bbox", pa.string()), pa.field("year", pa.int32())])
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 RAW_COLUMNS: tuple[str, ...] = COLUMNS + tuple(PARTITIONING.names)
-#: Byte columns whose element type is set by the band codec.
-CODEC_COLUMNS: tuple[str, ...] = ("bands", "img_dates")
 
 
 def equivalent_type(actual: pa.DataType, expected: pa.DataType) -> bool:

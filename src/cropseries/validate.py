@@ -20,8 +20,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cropseries.codecs import CODECS, DEFAULT_CODEC, binary_buffer, codec_dtype, decode_column
-from cropseries.layout import NUM_BANDS, STORED_SCL, parse_bbox
+from cropseries.codecs import (
+    CODECS,
+    DEFAULT_CODEC,
+    check_byte_lengths,
+    codec_dtype,
+    decode_column,
+)
+from cropseries.layout import STORED_SCL, parse_bbox
 from cropseries.legend import cdl_codes
 from cropseries.reader import parquet_files, resolve, schema_problems
 
@@ -139,46 +145,59 @@ def _check_batch(
     summary: Summary,
     locations: list[np.ndarray],
 ) -> None:
-    n = batch.num_rows
-    dtype = codec_dtype(codec)
+    """Every check of one record batch, in the order its problems are listed."""
     for name in batch.schema.names:
         nulls = np.asarray(batch.column(name).is_null())
         check.rows(nulls, first_row, name, lambda i: "is null")
+    locations.append(_check_locations(check, batch, first_row))
+    num_images = np.asarray(batch.column("num_images").fill_null(-1), np.int64)
+    check.rows(num_images < 0, first_row, "num_images", lambda i: f"{num_images[i]} is negative")
+    lengths_ok = _check_byte_lengths(check, batch, first_row, num_images, codec)
+    counts = _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, summary)
+    _check_names(check, batch.column("CDL"), first_row, summary)
+    _check_tiles(check, batch.column("tiles"), first_row, num_images)
+    summary.rows += batch.num_rows
+    summary.images += int(counts.sum())
+    if batch.num_rows:
+        lo, hi = int(num_images.min()), int(num_images.max())
+        summary.min_images = lo if summary.min_images is None else min(summary.min_images, lo)
+        summary.max_images = hi if summary.max_images is None else max(summary.max_images, hi)
 
+
+def _check_locations(check: _Checker, batch: pa.RecordBatch, first_row: int) -> np.ndarray:
+    """Coordinates in range; returns the (lon, lat) pairs, for counting distinct pixels."""
     lon = np.asarray(batch.column("lon").fill_null(np.nan), np.float64)
     lat = np.asarray(batch.column("lat").fill_null(np.nan), np.float64)
     check.rows(~(np.abs(lon) <= 180), first_row, "lon", lambda i: f"{lon[i]} is not a longitude")
     check.rows(~(np.abs(lat) <= 90), first_row, "lat", lambda i: f"{lat[i]} is not a latitude")
-    locations.append(np.stack([lon, lat], axis=1))
+    return np.stack([lon, lat], axis=1)
 
-    num_images = np.asarray(batch.column("num_images").fill_null(-1), np.int64)
-    check.rows(num_images < 0, first_row, "num_images", lambda i: f"{num_images[i]} is negative")
-    expected = {
-        "bands": num_images * NUM_BANDS * dtype.itemsize,
-        "img_dates": num_images * dtype.itemsize,
-        "scl_vals": num_images,
-    }
+
+def _check_byte_lengths(check, batch, first_row, num_images, codec) -> np.ndarray:
+    """Byte lengths against `num_images`; returns which rows agree in every column."""
     lengths_ok = num_images >= 0
-    for column, want in expected.items():
-        got = np.diff(binary_buffer(batch.column(column))[1])
-        bad = got != want
-        lengths_ok &= ~bad
+    for lengths in check_byte_lengths(batch, num_images, codec):
+        lengths_ok &= ~lengths.bad
         check.rows(
-            bad,
+            lengths.bad,
             first_row,
-            column,
-            lambda i, got=got, want=want, column=column: (
-                f"{got[i]} bytes, but num_images={num_images[i]} needs {want[i]} ({codec})"
-            ),
+            lengths.column,
+            lambda i, lengths=lengths: lengths.describe(i, int(num_images[i]), codec),
         )
+    return lengths_ok
 
-    # Decode only rows whose byte lengths agree, so one corrupt row cannot hide the others.
-    good = pa.array(lengths_ok)
-    good_batch = batch.filter(good)
+
+def _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, summary):
+    """Dates ascending and inside the year, SCL values stored; returns images per good row.
+
+    Only rows whose byte lengths agree are decoded, so one corrupt row cannot hide the others.
+    """
+    n = batch.num_rows
+    good_batch = batch.filter(pa.array(lengths_ok))
     rows_of_good = np.flatnonzero(lengths_ok)
     counts = num_images[lengths_ok]
     row_of_image = np.repeat(np.arange(len(counts)), counts)
-    dates, _ = decode_column(good_batch.column("img_dates"), dtype)
+    dates, _ = decode_column(good_batch.column("img_dates"), codec_dtype(codec))
     scl, _ = decode_column(good_batch.column("scl_vals"), np.dtype(np.uint8))
     same_row = row_of_image[1:] == row_of_image[:-1]
     steps = np.diff(dates.astype(np.int64))
@@ -204,8 +223,11 @@ def _check_batch(
         "scl_vals",
         lambda i: f"SCL value outside the stored set {sorted(STORED_SCL)}",
     )
+    return counts
 
-    names = batch.column("CDL")
+
+def _check_names(check: _Checker, names: pa.Array, first_row: int, summary: Summary) -> None:
+    """CDL names valid UTF-8 and known to the legend; counts the rows per known name."""
     try:
         codes = cdl_codes(names)
     except pa.ArrowInvalid:  # invalid UTF-8 somewhere: find the rows (rare, so per row is fine)
@@ -223,7 +245,10 @@ def _check_batch(
     for item in pc.value_counts(names.filter(pa.array(codes >= 0))).to_pylist():
         summary.classes[item["values"]] += item["counts"]
 
-    text = batch.column("tiles").cast(pa.string(), safe=False)
+
+def _check_tiles(check: _Checker, column: pa.Array, first_row: int, num_images) -> None:
+    """One tile name per image, each `<MGRS tile>_<n>`."""
+    text = column.cast(pa.string(), safe=False)
     tiles = pc.split_pattern(text, ",")
     empty = np.asarray(pc.equal(text, "").fill_null(True))
     tile_count = np.where(empty, 0, np.asarray(pc.list_value_length(tiles).fill_null(0)))
@@ -234,17 +259,10 @@ def _check_batch(
     names = pc.unique(tokens)  # a box has a handful of tile names: match each once
     good_names = names.filter(pc.match_substring_regex(names, TILE_NAME))
     well_formed = np.asarray(pc.is_in(tokens, value_set=good_names))
-    bad_tile = np.zeros(n, bool)
+    bad_tile = np.zeros(len(column), bool)
     bad_tile[parent[~well_formed & ~empty[parent]]] = True
     check.rows(bad_tile, first_row, "tiles",
                lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)")
-
-    summary.rows += n
-    summary.images += int(counts.sum())
-    if n:
-        lo, hi = int(num_images.min()), int(num_images.max())
-        summary.min_images = lo if summary.min_images is None else min(summary.min_images, lo)
-        summary.max_images = hi if summary.max_images is None else max(summary.max_images, hi)
 
 
 def validate_dataset(

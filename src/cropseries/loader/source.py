@@ -19,9 +19,8 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from cropseries.codecs import PixelSeries, byte_lengths, codec_dtype, decode_series
+from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
 from cropseries.geo import pixel_ids
-from cropseries.layout import NUM_BANDS
 from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
@@ -175,18 +174,15 @@ def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) 
             row = int(np.argmax(np.asarray(column.is_null())))
             raise _fail(file, first_row + row, name, "is null")
     num_images = np.asarray(batch.column("num_images"), np.int64)
-    size = codec_dtype(codec).itemsize
-    for name, per_image in (("bands", NUM_BANDS * size), ("img_dates", size), ("scl_vals", 1)):
-        bad = byte_lengths(batch.column(name)) != num_images * per_image
-        if bad.any():
-            row = int(np.argmax(bad))
+    for lengths in check_byte_lengths(batch, num_images, codec):
+        if lengths.bad.any():
+            row = int(np.argmax(lengths.bad))
+            problem = lengths.describe(row, int(num_images[row]), codec)
             raise _fail(
                 file,
                 first_row + row,
-                name,
-                f"{int(byte_lengths(batch.column(name))[row])} bytes, but num_images="
-                f"{int(num_images[row])} needs {int(num_images[row]) * per_image} (codec {codec}; "
-                "run `python -m cropseries validate` on the source data)",
+                lengths.column,
+                f"{problem}; run `python -m cropseries validate` on the source data",
             )
     series = decode_series(batch, codec, convert_bands=False)
     # A fall between consecutive images is an error unless a new row starts there.

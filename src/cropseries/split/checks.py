@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from cropseries.codecs import codec_dtype
+from cropseries.codecs import bytes_per_image
 from cropseries.errors import CropseriesError, RunFailed
-from cropseries.layout import NUM_BANDS
 from cropseries.reader import LayoutError, open_course_dataset, resolve
 
 
@@ -81,18 +80,15 @@ def row_problem(codec: str):
     present (null for an unknown name)."""
     from pyspark.sql import functions as F
 
-    itemsize = codec_dtype(codec).itemsize
     n = F.col("num_images")
     sane = F.when(n.between(0, MAX_IMAGES), n)  # null otherwise, so nothing can overflow
     any_null = F.lit(False)
     for name in _RAW:
         any_null = any_null | F.col(name).isNull()
-    lengths_agree = F.coalesce(
-        (F.length("bands") == sane * (NUM_BANDS * itemsize))
-        & (F.length("img_dates") == sane * itemsize)
-        & (F.length("scl_vals") == sane),
-        F.lit(False),
-    )
+    lengths_agree = F.lit(True)
+    for column, per_image in bytes_per_image(codec).items():
+        lengths_agree = lengths_agree & (F.length(column) == sane * per_image)
+    lengths_agree = F.coalesce(lengths_agree, F.lit(False))
     return (
         F.when(any_null, F.lit("null_value"))
         .when(~has_location(), F.lit("bad_location"))

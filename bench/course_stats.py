@@ -4,7 +4,7 @@ The course pushed its train split through its loader once and took the mean and 
 the bucketed windows, zeros ignored (course_facts section 4): one random window of 120
 days per pixel, at most 25 images subsampled, the earliest image per 5-day bucket. This
 module restates that per row in plain numpy (slow, for moderate samples only); the
-statistics the project uses come from `stage`.
+statistics the project uses come from `cropseries.stats.stage`; `bench/stats.py` runs both.
 """
 
 from __future__ import annotations
