@@ -47,6 +47,7 @@ demo: $(STAMP) java
 
 test: $(STAMP) java
 	$(PY) -m ruff check src tests bench notebooks
+	$(PY) -m ruff format --check src tests bench notebooks
 	$(PY) -m pytest
 
 # Every benchmark, one after another (they generate their data once under data/bench/).

@@ -31,8 +31,12 @@ def write_floor(source: str, target: str) -> float:
     os.makedirs(target, exist_ok=True)
     started = time.perf_counter()
     for i, table in enumerate(tables):
-        pq.write_table(table, os.path.join(target, f"part-{i:05d}.parquet"),
-                       row_group_size=ROW_GROUP_ROWS, compression="zstd")
+        pq.write_table(
+            table,
+            os.path.join(target, f"part-{i:05d}.parquet"),
+            row_group_size=ROW_GROUP_ROWS,
+            compression="zstd",
+        )
     return time.perf_counter() - started
 
 
@@ -66,13 +70,17 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    print(f"generated {pixel_years:,} pixel-years ({args.pixels:,} pixels x {len(args.years)} "
-          f"years) into {out}")
+    print(
+        f"generated {pixel_years:,} pixel-years ({args.pixels:,} pixels x {len(args.years)} "
+        f"years) into {out}"
+    )
     print(f"  generator:                     {pixel_years / generate_s:>10,.0f} pixel-years/s")
     print(f"  floor (pyarrow rewrites files): {pixel_years / floor_s:>10,.0f} pixel-years/s")
     print(f"  generator / floor: {floor_s / generate_s:.2f}")
-    print(f"  100,000 pixel-years take {result['seconds_per_100k_pixel_years']} s at this rate "
-          f"(target: under 120 s); peak memory {peak_mb:,.0f} MB")
+    print(
+        f"  100,000 pixel-years take {result['seconds_per_100k_pixel_years']} s at this rate "
+        f"(target: under 120 s); peak memory {peak_mb:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

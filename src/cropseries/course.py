@@ -6,6 +6,7 @@ realism report compares with them, and `LoaderConfig` evaluates at the start day
 
 from __future__ import annotations
 
+# fmt: off
 #: The course's published normalization constants (2021 train split, zeros ignored,
 #: bucketed data; course_facts section 4), DN, in `BANDS` order.
 COURSE_BAND_MEAN: tuple[float, ...] = (
@@ -16,6 +17,7 @@ COURSE_BAND_STD: tuple[float, ...] = (
     434.22964, 462.67017, 522.5876, 707.9728, 700.35565, 959.60223, 1269.392, 1238.029,
     1319.5139, 1398.4331, 1125.598, 1127.1315,
 )
+# fmt: on
 
 #: The course's evaluation start days: 0, 15, ..., 195 and 200 (15 windows per pixel).
 COURSE_EVAL_START_DAYS: tuple[int, ...] = (*range(0, 200, 15), 200)

@@ -252,8 +252,12 @@ def _check_tiles(check: _Checker, column: pa.Array, first_row: int, num_images) 
     tiles = pc.split_pattern(text, ",")
     empty = np.asarray(pc.equal(text, "").fill_null(True))
     tile_count = np.where(empty, 0, np.asarray(pc.list_value_length(tiles).fill_null(0)))
-    check.rows(tile_count != num_images, first_row, "tiles",
-               lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}")
+    check.rows(
+        tile_count != num_images,
+        first_row,
+        "tiles",
+        lambda i: f"{tile_count[i]} tile names for num_images={num_images[i]}",
+    )
     parent = np.asarray(pc.list_parent_indices(tiles))
     tokens = pc.list_flatten(tiles)
     names = pc.unique(tokens)  # a box has a handful of tile names: match each once
@@ -261,8 +265,35 @@ def _check_tiles(check: _Checker, column: pa.Array, first_row: int, num_images) 
     well_formed = np.asarray(pc.is_in(tokens, value_set=good_names))
     bad_tile = np.zeros(len(column), bool)
     bad_tile[parent[~well_formed & ~empty[parent]]] = True
-    check.rows(bad_tile, first_row, "tiles",
-               lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)")
+    check.rows(
+        bad_tile, first_row, "tiles", lambda i: "a tile name is not <MGRS tile>_<n> (e.g. 15SXT_0)"
+    )
+
+
+def _check_file(check, fs, relative, codec, batch_rows, summary, locations) -> None:
+    """Directories, schema and every batch of one file; counts its rows per year and box."""
+    bbox, year = _partition_values(check, relative)
+    summary.files += 1
+    try:
+        with fs.open_input_file(check.file) as handle:
+            parquet = pq.ParquetFile(handle)
+            summary.bytes += handle.size()
+            schema_issues = schema_problems(parquet.schema_arrow)
+            for issue in schema_issues:
+                check.file_problem(issue, column=issue.split("'")[1])
+            if schema_issues:
+                return
+            first_row = 0
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                _check_batch(check, batch, first_row, codec, year, summary, locations)
+                first_row += batch.num_rows
+    except (OSError, pa.ArrowException) as err:
+        check.file_problem(f"cannot be read as Parquet (truncated or corrupt?): {err}")
+        return
+    if year is not None:
+        summary.years[year] += first_row
+    if bbox is not None:
+        summary.boxes[bbox] += first_row
 
 
 def validate_dataset(
@@ -285,26 +316,7 @@ def validate_dataset(
         iterator = tqdm(files, desc="validate", unit="file")
     for file in iterator:
         check = _Checker(file)
-        bbox, year = _partition_values(check, file[len(root) :])
-        summary.files += 1
-        try:
-            with fs.open_input_file(file) as handle:
-                parquet = pq.ParquetFile(handle)
-                summary.bytes += handle.size()
-                schema_issues = schema_problems(parquet.schema_arrow)
-                for issue in schema_issues:
-                    check.file_problem(issue, column=issue.split("'")[1])
-                if not schema_issues:
-                    first_row = 0
-                    for batch in parquet.iter_batches(batch_size=batch_rows):
-                        _check_batch(check, batch, first_row, codec, year, summary, locations)
-                        first_row += batch.num_rows
-                    if year is not None:
-                        summary.years[year] += first_row
-                    if bbox is not None:
-                        summary.boxes[bbox] += first_row
-        except (OSError, pa.ArrowException) as err:
-            check.file_problem(f"cannot be read as Parquet (truncated or corrupt?): {err}")
+        _check_file(check, fs, file[len(root) :], codec, batch_rows, summary, locations)
         problems.extend(check.problems)
     if locations:
         points = np.concatenate(locations)

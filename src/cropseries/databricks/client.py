@@ -77,4 +77,3 @@ def friendly_errors(client) -> Iterator[None]:
         raise LoginError(f"Could not reach {host} ({error}). {login_hint(host)}") from None
     except DatabricksError as error:
         raise WorkspaceError(f"{host}: {error}") from None
-

@@ -20,6 +20,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
+from cropseries.errors import ConfigError
 from cropseries.geo import pixel_ids
 from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
@@ -70,7 +71,7 @@ class Shard:
 
     def __post_init__(self) -> None:
         if not 0 <= self.index < self.count:
-            raise ValueError(f"shard index {self.index} is not in [0, {self.count})")
+            raise ConfigError(f"shard index {self.index} is not in [0, {self.count})")
 
     def select(self, units: tuple[Unit, ...]) -> tuple[Unit, ...]:
         """This shard's row groups; LoaderError if it gets none."""
@@ -128,23 +129,33 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
     LoaderError if there is nothing to read.
     """
     if layout not in ("auto", "split", "course"):
-        raise ValueError(f"layout={layout!r}: choose 'auto', 'split' or 'course'")
+        raise ConfigError(f"layout={layout!r}: choose 'auto', 'split' or 'course'")
     fs, root = resolve(path)
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
         raise LoaderError(f"{path}: no such file or directory")
+    kind, split, files = _files(path, split, layout)
+    units, footers = _row_groups(files, fs)
+    if not units:
+        raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")
+    return Input(path, kind, split, fs, tuple(units), footers)
+
+
+def _files(path: str, split: str, layout: str) -> tuple[str, str, list[str]]:
+    """(kind, split, Parquet files) of the input: a split's folder, or a course layout."""
     found = _split_folder(path, split) if layout in ("auto", "split") else None
     if found is not None:
         folder, split = found
-        files = parquet_files(folder)
-        kind = "split"
-    elif layout == "split":
+        return "split", split, parquet_files(folder)
+    if layout == "split":
         raise LoaderError(f"{path}: not a split dataset (no split=<name>/ folders)")
-    else:
-        try:
-            files = list(open_course_dataset(path).files)
-        except LayoutError as err:
-            raise LoaderError(str(err)) from err
-        kind = "course"
+    try:
+        return "course", split, list(open_course_dataset(path).files)
+    except LayoutError as err:
+        raise LoaderError(str(err)) from err
+
+
+def _row_groups(files: list[str], fs) -> tuple[list[Unit], dict[str, pq.FileMetaData]]:
+    """The non-empty row groups of the files, from their footers (kept for reading)."""
     units, footers = [], {}
     for file in files:
         try:
@@ -157,9 +168,7 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
             if rows:
                 units.append(Unit(file, group, first, rows))
             first += rows
-    if not units:
-        raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")
-    return Input(path, kind, split, fs, tuple(units), footers)
+    return units, footers
 
 
 def _fail(file: str, row: int, column: str, problem: str) -> LoaderError:

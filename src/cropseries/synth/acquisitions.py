@@ -93,8 +93,13 @@ def scenes(box: Box, box_index: int, year: int, rng: np.random.Generator) -> Sce
     length = rng.uniform(*WAVELENGTH_M, (dates, WAVES))
     angle = rng.uniform(0, 2 * np.pi, (dates, WAVES))
     waves = np.stack(
-        [2 * np.pi / length * np.cos(angle), 2 * np.pi / length * np.sin(angle),
-         rng.uniform(0, 2 * np.pi, (dates, WAVES))], axis=2)
+        [
+            2 * np.pi / length * np.cos(angle),
+            2 * np.pi / length * np.sin(angle),
+            rng.uniform(0, 2 * np.pi, (dates, WAVES)),
+        ],
+        axis=2,
+    )
     base_aerosol = rng.lognormal(-0.2, 0.6, dates)
 
     tiles = len(box.tiles)
@@ -105,9 +110,18 @@ def scenes(box: Box, box_index: int, year: int, rng: np.random.Generator) -> Sce
     token = np.char.add(np.char.add(names[tile], "_"), sequence.astype(str))
     aerosol = base_aerosol[date] * rng.uniform(0.85, 1.15, len(date))
     gain = rng.normal(1.0, 0.07, dates)[date] * rng.normal(1.0, 0.01, len(date))
-    return Scenes(day=days[date].astype(np.int32), date=date, tile=tile, token=token,
-                  aerosol=aerosol, gain=gain, cloud=cloud, cirrus=cirrus, wetness=wetness,
-                  waves=waves)
+    return Scenes(
+        day=days[date].astype(np.int32),
+        date=date,
+        tile=tile,
+        token=token,
+        aerosol=aerosol,
+        gain=gain,
+        cloud=cloud,
+        cirrus=cirrus,
+        wetness=wetness,
+        waves=waves,
+    )
 
 
 def covered(box: Box, scenes: Scenes, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
@@ -117,8 +131,10 @@ def covered(box: Box, scenes: Scenes, fx: np.ndarray, fy: np.ndarray) -> np.ndar
     """
     rect = np.array([[t.x0, t.x1, t.y0, t.y1] for t in box.tiles])[scenes.tile]
     return (
-        (fx[:, None] >= rect[:, 0]) & (fx[:, None] <= rect[:, 1])
-        & (fy[:, None] >= rect[:, 2]) & (fy[:, None] <= rect[:, 3])
+        (fx[:, None] >= rect[:, 0])
+        & (fx[:, None] <= rect[:, 1])
+        & (fy[:, None] >= rect[:, 2])
+        & (fy[:, None] <= rect[:, 3])
     )
 
 

@@ -97,8 +97,17 @@ def box_pixels(seed: int, index: int, count: int) -> BoxPixels:
     lon, lat = albers_inverse(x, y)
     unit = np.where(fields.is_road(col, row), fields.num_fields, fields.field_of(col, row))
     soil = field_soil[unit] * np.clip(rng.normal(1.0, 0.05, count), 0.8, 1.2)
-    return BoxPixels(box=box, index=index, x=x, y=y, lon=lon, lat=lat, unit=unit,
-                     soil=soil.astype(np.float32), plan=plan)
+    return BoxPixels(
+        box=box,
+        index=index,
+        x=x,
+        y=y,
+        lon=lon,
+        lat=lat,
+        unit=unit,
+        soil=soil.astype(np.float32),
+        plan=plan,
+    )
 
 
 def _tiles_strings(tokens: np.ndarray, offsets: np.ndarray) -> list[str]:
@@ -125,8 +134,15 @@ def _tiles_strings(tokens: np.ndarray, offsets: np.ndarray) -> list[str]:
 
 
 def chunk_table(
-    pixels: BoxPixels, rows: slice, year: int, scenes: acquisitions.Scenes,
-    unit_class: np.ndarray, unit_values: np.ndarray, seed: int, chunk: int, codec: str,
+    pixels: BoxPixels,
+    rows: slice,
+    year: int,
+    scenes: acquisitions.Scenes,
+    unit_class: np.ndarray,
+    unit_values: np.ndarray,
+    seed: int,
+    chunk: int,
+    codec: str,
 ) -> pa.Table:
     """The course-layout rows of `pixels[rows]` in `year` (one row per pixel)."""
     rng = np.random.default_rng([seed, pixels.index, year, chunk])
@@ -143,21 +159,37 @@ def chunk_table(
 
     fractions = phenology.cover(params[pixel], doy)
     canopy = params[pixel, phenology.NAMES.index("canopy")]
-    reflectance = spectra.surface(fractions, canopy, pixels.soil[rows][pixel],
-                                  scenes.wetness[date].astype(np.float32))
+    reflectance = spectra.surface(
+        fractions, canopy, pixels.soil[rows][pixel], scenes.wetness[date].astype(np.float32)
+    )
     haze, shadow = sky.haze[pixel, date], sky.shadow[pixel, date]
-    observed = spectra.observe(rng, reflectance, scenes.aerosol[image].astype(np.float32),
-                               scenes.gain[image].astype(np.float32), haze, shadow)
+    observed = spectra.observe(
+        rng,
+        reflectance,
+        scenes.aerosol[image].astype(np.float32),
+        scenes.gain[image].astype(np.float32),
+        haze,
+        shadow,
+    )
     scl = spectra.scene_classification(rng, observed, shadow, haze > acquisitions.CIRRUS_HAZE)
 
     offsets = np.zeros(len(unit) + 1, np.int64)
     np.cumsum(np.bincount(pixel, minlength=len(unit)), out=offsets[1:])
-    series = PixelSeries(bands=spectra.to_dn(observed).reshape(-1, NUM_BANDS),
-                         dates=scenes.day[image], scl=scl, offsets=offsets)
+    series = PixelSeries(
+        bands=spectra.to_dn(observed).reshape(-1, NUM_BANDS),
+        dates=scenes.day[image],
+        scl=scl,
+        offsets=offsets,
+    )
     names = np.array(landcover.CLASSES, dtype=object)[unit_class[unit]]
-    return encode_table(lon=pixels.lon[rows], lat=pixels.lat[rows], cdl=list(names),
-                        series=series, tiles=_tiles_strings(scenes.token[image], offsets),
-                        codec=codec)
+    return encode_table(
+        lon=pixels.lon[rows],
+        lat=pixels.lat[rows],
+        cdl=list(names),
+        series=series,
+        tiles=_tiles_strings(scenes.token[image], offsets),
+        codec=codec,
+    )
 
 
 def _pixels_per_box(config: SynthConfig) -> list[int]:
@@ -182,8 +214,17 @@ def write_box_years(root: str, config: SynthConfig, index: int, count: int, prog
         unit_values = phenology.field_parameters(rng, unit_class, rng.normal(0.0, 5.0))
         for chunk, start in enumerate(range(0, count, config.chunk_rows)):
             rows = slice(start, min(start + config.chunk_rows, count))
-            table = chunk_table(pixels, rows, year, scenes, unit_class, unit_values,
-                                config.seed, chunk, config.codec)
+            table = chunk_table(
+                pixels,
+                rows,
+                year,
+                scenes,
+                unit_class,
+                unit_values,
+                config.seed,
+                chunk,
+                config.codec,
+            )
             write_partition(root, pixels.box.bbox, year, table, part=chunk)
             files += 1
             progress.update(table.num_rows)
@@ -204,8 +245,12 @@ def generate(out: str, config: SynthConfig, progress: bool = True, overwrite: bo
         raise SynthError(f"{out} already exists; choose another --out or pass --overwrite")
     total = config.pixels * len(config.years)
     files = 0
-    with publish(out) as staging, tqdm(total=total, unit=" pixel-years", disable=not progress,
-                                       file=sys.stderr, unit_scale=True) as bar:
+    with (
+        publish(out) as staging,
+        tqdm(
+            total=total, unit=" pixel-years", disable=not progress, file=sys.stderr, unit_scale=True
+        ) as bar,
+    ):
         for index, count in enumerate(_pixels_per_box(config)):
             files += write_box_years(staging, config, index, count, bar)
     return files

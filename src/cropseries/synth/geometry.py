@@ -54,12 +54,14 @@ class Box:
 #: follows the Sentinel-2 tiling (109.8 km tiles overlapping by 9.8 km), straightened to the
 #: box edges; where two tiles cover a pixel it is imaged twice on the same day.
 DELTA_BOXES: tuple[Box, ...] = (
-    Box("Greenville MS", 457065.0, 1152735.0,
-        (TileCover("15SXT"), TileCover("15SXS", y1=0.67))),
-    Box("Cleveland MS", 472425.0, 1192725.0,
-        (TileCover("15SXT", x1=0.77), TileCover("15SYT", x0=0.13))),
-    Box("Clarksdale MS", 484485.0, 1240395.0,
-        (TileCover("15SYT"), TileCover("15SYU", y0=0.93))),
+    Box("Greenville MS", 457065.0, 1152735.0, (TileCover("15SXT"), TileCover("15SXS", y1=0.67))),
+    Box(
+        "Cleveland MS",
+        472425.0,
+        1192725.0,
+        (TileCover("15SXT", x1=0.77), TileCover("15SYT", x0=0.13)),
+    ),
+    Box("Clarksdale MS", 484485.0, 1240395.0, (TileCover("15SYT"), TileCover("15SYU", y0=0.93))),
     Box("Indianola MS", 495165.0, 1166025.0, (TileCover("15SYT"),)),
     Box("Belzoni MS", 506445.0, 1130895.0, (TileCover("15SYS"),)),
     Box("Stuttgart AR", 402495.0, 1269735.0, (TileCover("15SXU"),)),
@@ -115,8 +117,9 @@ def field_map(rng: np.random.Generator) -> FieldMap:
     road_col[strip_start[1:][rng.random(len(strip_start) - 1) < 0.3]] = True
     road_row = np.zeros(BOX_PIXELS, bool)
     road_row[_cuts(rng, 1200, 2000, 16)[1:]] = True
-    return FieldMap(strip_start=strip_start, keys=np.sort(keys), road_col=road_col,
-                    road_row=road_row)
+    return FieldMap(
+        strip_start=strip_start, keys=np.sort(keys), road_col=road_col, road_row=road_row
+    )
 
 
 def sample_grid(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:

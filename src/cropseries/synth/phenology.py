@@ -14,6 +14,8 @@ import numpy as np
 
 from cropseries.synth.landcover import CLASSES
 
+# The parameter tables stay as written: one calendar entry per line reads best aligned.
+# fmt: off
 #: Parameters of a calendar and their defaults: days of year (d), rates in days (r) or
 #: fractions of a pixel (f). "Never" is a day far outside the year.
 PARAMS: dict[str, tuple[str, float]] = {
@@ -112,6 +114,9 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
 }
 
 
+# fmt: on
+
+
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """MEAN, FIELD_SD, PIXEL_SD: float64 [classes, params]."""
     shape = (len(CLASSES), len(NAMES))
@@ -156,7 +161,9 @@ def field_parameters(
 
 
 def pixel_parameters(
-    rng: np.random.Generator, field_values: np.ndarray, field_class: np.ndarray,
+    rng: np.random.Generator,
+    field_values: np.ndarray,
+    field_class: np.ndarray,
     pixel_field: np.ndarray,
 ) -> np.ndarray:
     """Parameters of pixels [pixels, len(NAMES)] float32: their field's plus pixel spread.
@@ -165,7 +172,8 @@ def pixel_parameters(
     """
     cls = field_class[pixel_field]
     values = field_values[pixel_field] + PIXEL_SD[cls] * rng.standard_normal(
-        (len(pixel_field), len(NAMES)))
+        (len(pixel_field), len(NAMES))
+    )
     values[:, _FRACTIONS] = np.clip(values[:, _FRACTIONS], 0.0, 1.0)
     values[:, _RATES] = np.maximum(values[:, _RATES], 1.0)
     values[:, _SCALES] = np.clip(values[:, _SCALES], 0.5, 1.5)
@@ -198,15 +206,24 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
         return on, green, standing, residue * cut, cut
 
     on1, green1, standing1, residue1, cut1 = season(
-        p["up"], p["up_rate"], p["peak"], p["down"], p["down_rate"], p["harvest"], p["residue"])
+        p["up"], p["up_rate"], p["peak"], p["down"], p["down_rate"], p["harvest"], p["residue"]
+    )
     on2, green2, standing2, residue2, _ = season(
-        p["up2"], p["up2_rate"], p["peak2"], p["down2"], p["down2_rate"], p["harvest2"],
-        p["residue2"])
+        p["up2"],
+        p["up2_rate"],
+        p["peak2"],
+        p["down2"],
+        p["down2_rate"],
+        p["harvest2"],
+        p["residue2"],
+    )
     before = 1 - on1
-    green = green1 + green2 + p["winter_green"] * before * (
-        1 - _sigmoid((t - p["burndown"]) / 4.0))
-    green += p["fall_green"] * _sigmoid((t - p["fall_up"]) / 8.0) * (
-        1 - _sigmoid((t - p["frost"]) / 6.0))
+    green = green1 + green2 + p["winter_green"] * before * (1 - _sigmoid((t - p["burndown"]) / 4.0))
+    green += (
+        p["fall_green"]
+        * _sigmoid((t - p["fall_up"]) / 8.0)
+        * (1 - _sigmoid((t - p["frost"]) / 6.0))
+    )
     green = np.clip(green, 0, 1)
     standing = np.minimum(standing1 + standing2, 1 - green)
     ground = 1 - green - standing
@@ -219,8 +236,13 @@ def cover(params: np.ndarray, doy: np.ndarray) -> np.ndarray:
     soil = ground - water - residue
     # Burned stubble: charred within two weeks of harvest, washed out over about two months.
     since = t - p["harvest"]
-    char = residue * p["burn"] * cut1 * _sigmoid((since - 12) / 2.0) * np.exp(
-        -np.clip(since - 12, 0, None) / 60.0)
+    char = (
+        residue
+        * p["burn"]
+        * cut1
+        * _sigmoid((since - 12) / 2.0)
+        * np.exp(-np.clip(since - 12, 0, None) / 60.0)
+    )
     lint = standing * p["lint"]
     natural = np.stack([green, standing - lint + residue - char, lint, char, water, soil], axis=1)
     imp = p["impervious"][:, None]

@@ -78,8 +78,11 @@ def realism_report(
     Raises `LayoutError` if the dataset has no rows for that year.
     """
     dataset = open_course_dataset(path).dataset
-    years = sorted(int(y) for y in pc.unique(dataset.to_table(columns=["year"])["year"])
-                   .to_pylist() if y is not None)
+    years = sorted(
+        int(y)
+        for y in pc.unique(dataset.to_table(columns=["year"])["year"]).to_pylist()
+        if y is not None
+    )
     if not years:
         raise LayoutError(f"{path}: no year= partitions found")
     year = years[-1] if year is None else int(year)
@@ -102,12 +105,19 @@ def realism_report(
     bands = tuple(
         BandRealism(band, float(m), float(s), course_m, course_s)
         for band, m, s, course_m, course_s in zip(
-            BANDS, moments.mean[0], moments.std()[0], COURSE_BAND_MEAN, COURSE_BAND_STD,
-            strict=True)
+            BANDS, moments.mean[0], moments.std()[0], COURSE_BAND_MEAN, COURSE_BAND_STD, strict=True
+        )
     )
-    return RealismReport(path=path, year=year, rows=rows, images=images, bands=bands,
-                         classes=dict(classes.most_common()), scl=dict(sorted(scl.items())),
-                         tolerance=tolerance)
+    return RealismReport(
+        path=path,
+        year=year,
+        rows=rows,
+        images=images,
+        bands=bands,
+        classes=dict(classes.most_common()),
+        scl=dict(sorted(scl.items())),
+        tolerance=tolerance,
+    )
 
 
 def format_realism(report: RealismReport) -> str:
@@ -129,9 +139,13 @@ def format_realism(report: RealismReport) -> str:
         f"images per pixel-year {report.images_per_row:.1f}"
     )
     total_images = sum(report.scl.values()) or 1
-    lines.append("SCL: " + ", ".join(
-        f"{code} {SCL_NAMES.get(code, '?')} {count / total_images:.1%}"
-        for code, count in report.scl.items()))
+    lines.append(
+        "SCL: "
+        + ", ".join(
+            f"{code} {SCL_NAMES.get(code, '?')} {count / total_images:.1%}"
+            for code, count in report.scl.items()
+        )
+    )
     lines.append("classes (CDL name: rows):")
     lines += [f"  {name}: {count:,}" for name, count in report.classes.items()]
     lines.append(f"realism target: {'PASS' if report.passed else 'FAIL'}")

@@ -30,14 +30,18 @@ ENDMEMBERS = np.array(
 )
 SOIL = 5
 #: Relative darkening of fully wet soil per band (water absorbs most in the SWIR).
-WET_DARKENING = np.array([0.35, 0.35, 0.38, 0.40, 0.40, 0.40, 0.40, 0.40, 0.40, 0.42, 0.55, 0.6],
-                         np.float32)
+WET_DARKENING = np.array(
+    [0.35, 0.35, 0.38, 0.40, 0.40, 0.40, 0.40, 0.40, 0.40, 0.42, 0.55, 0.6], np.float32
+)
 #: Path reflectance left by atmospheric correction per unit of residual aerosol.
-AEROSOL = np.array([0.012, 0.009, 0.005, 0.003, 0.002, 0.002, 0.0015, 0.0015, 0.0015, 0.002,
-                    0.0005, 0.0002], np.float32)
+AEROSOL = np.array(
+    [0.012, 0.009, 0.005, 0.003, 0.002, 0.002, 0.0015, 0.0015, 0.0015, 0.002, 0.0005, 0.0002],
+    np.float32,
+)
 #: Reflectance of optically thick cloud; haze adds a fraction of it.
-CLOUD = np.array([0.65, 0.65, 0.65, 0.65, 0.65, 0.66, 0.67, 0.67, 0.67, 0.60, 0.50, 0.38],
-                 np.float32)
+CLOUD = np.array(
+    [0.65, 0.65, 0.65, 0.65, 0.65, 0.66, 0.67, 0.67, 0.67, 0.60, 0.50, 0.38], np.float32
+)
 assert ENDMEMBERS.shape[1] == len(BANDS)
 
 _B03, _B04, _B08, _B11 = (BANDS.index(b) for b in ("B03", "B04", "B08", "B11"))
@@ -52,7 +56,7 @@ def surface(
     `soil_brightness` [n] the soil's, `wetness` [n] in [0, 1] darkens the soil.
     """
     green = fractions[:, :1] * canopy[:, None]
-    mixed = np.concatenate([green, fractions[:, 1:SOIL], fractions[:, SOIL + 1:]], axis=1)
+    mixed = np.concatenate([green, fractions[:, 1:SOIL], fractions[:, SOIL + 1 :]], axis=1)
     others = np.delete(ENDMEMBERS, SOIL, axis=0)
     soil = (fractions[:, SOIL] * soil_brightness)[:, None] * (
         ENDMEMBERS[SOIL] * (1 - wetness[:, None] * WET_DARKENING)
