@@ -56,8 +56,11 @@ def test_corrupt_row_names_file_row_and_column(tmp_path):
     table = rows_of(100)
     good = table.column("num_images")[70].as_py()
     path = write_split_file(tmp_path, table_with("num_images", 70, good + 1))
-    with pytest.raises(LoaderError, match=rf"{path}, row 70, column 'bands': .* num_images="):
+    with pytest.raises(
+        LoaderError, match=rf"{path}, row 70, column 'bands': .* num_images="
+    ) as bad:
         train_all(tmp_path)
+    assert (bad.value.file, bad.value.row, bad.value.column) == (path, 70, "bands")
 
 
 def test_corrupt_row_error_reaches_a_tf_dataset_user(tmp_path):

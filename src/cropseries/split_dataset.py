@@ -15,7 +15,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.fs as pafs
 
-from cropseries.reader import resolve
+from cropseries.reader import parquet_files, resolve
 
 #: The splits 01_split writes, in order.
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -64,6 +64,11 @@ def report_path(root: str) -> str:
 def stats_path(root: str) -> str:
     """Where 02_stats writes by default: `stats.json` beside the split folders."""
     return _join(root, STATS_FILE)
+
+
+def split_files(root: str, split: str) -> list[str]:
+    """The Parquet files of one split, sorted; hidden and `_` names (staging) are skipped."""
+    return parquet_files(split_path(root, split))
 
 
 def split_names(root: str) -> list[str]:

@@ -26,7 +26,7 @@ from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files, resolve
-from cropseries.split_dataset import folder_name, split_names, split_of, split_path
+from cropseries.split_dataset import folder_name, split_files, split_names, split_of
 
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
@@ -104,22 +104,6 @@ class Chunk:
     lat: np.ndarray | None
 
 
-def _split_folder(path: str, split: str) -> tuple[str, str] | None:
-    """(folder path, split name) if `path` is a split dataset or one of its split folders."""
-    _, root = resolve(path)
-    named = split_of(os.path.basename(root.rstrip("/")))
-    if named is not None:
-        return path, named
-    splits = split_names(path)
-    if split in splits:
-        return split_path(path, split), split
-    if splits:
-        raise LoaderError(
-            f"{path}: no {folder_name(split)}/ folder (this split dataset has {splits})"
-        )
-    return None
-
-
 def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
     """Find the files of `split` under `path` and list their row groups.
 
@@ -141,11 +125,19 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
 
 
 def _files(path: str, split: str, layout: str) -> tuple[str, str, list[str]]:
-    """(kind, split, Parquet files) of the input: a split's folder, or a course layout."""
-    found = _split_folder(path, split) if layout in ("auto", "split") else None
-    if found is not None:
-        folder, split = found
-        return "split", split, parquet_files(folder)
+    """(kind, split, Parquet files) of the input: a split of a split dataset (or that split's
+    own folder), or a course-layout dataset."""
+    if layout in ("auto", "split"):
+        named = split_of(os.path.basename(resolve(path)[1].rstrip("/")))
+        if named is not None:
+            return "split", named, parquet_files(path)
+        splits = split_names(path)
+        if split in splits:
+            return "split", split, split_files(path, split)
+        if splits:
+            raise LoaderError(
+                f"{path}: no {folder_name(split)}/ folder (this split dataset has {splits})"
+            )
     if layout == "split":
         raise LoaderError(f"{path}: not a split dataset (no split=<name>/ folders)")
     try:
@@ -172,7 +164,8 @@ def _row_groups(files: list[str], fs) -> tuple[list[Unit], dict[str, pq.FileMeta
 
 
 def _fail(file: str, row: int, column: str, problem: str) -> LoaderError:
-    return LoaderError(f"{file}, row {row}, column {column!r}: {problem}")
+    message = f"{file}, row {row}, column {column!r}: {problem}"
+    return LoaderError(message, file=file, row=row, column=column)
 
 
 def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) -> PixelSeries:

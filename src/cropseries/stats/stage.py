@@ -26,9 +26,10 @@ from cropseries.config import StatsConfig
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.legend import legend_by_name
 from cropseries.moments import Moments, batch_moments, valid_observations
-from cropseries.reader import LayoutError, parquet_files, resolve, schema_problems, spark_path
+from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
 from cropseries.split_dataset import (
     DERIVED_SCHEMA,
+    split_files,
     split_names,
     split_path,
     stats_path,
@@ -151,7 +152,7 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
 def _split_files(fs: pafs.FileSystem, splits: str, name: str) -> SplitFiles:
     directory = split_path(splits, name)
     try:
-        files = parquet_files(directory)
+        files = split_files(splits, name)
     except LayoutError as error:
         raise StatsError(str(error)) from None
     rows = 0
