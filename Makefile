@@ -14,8 +14,12 @@ DEMO_PIXELS ?= 20000
 # a major.minor pin).
 SERVERLESS_CONSTRAINTS := tests/environments/serverless-v5-constraints.txt
 PINS := $(VENV)/serverless-pins.txt
+# The manual's toolchain has a virtualenv of its own (docs/requirements.txt): it is not pinned
+# to Databricks serverless, and needs none of the project's dependencies.
+DOCS_VENV := .venv-docs
+DOCS_STAMP := $(DOCS_VENV)/.installed
 
-.PHONY: demo test lint bench clean java
+.PHONY: demo test docs bench clean java
 
 $(PINS): $(SERVERLESS_CONSTRAINTS)
 	mkdir -p $(VENV)
@@ -28,6 +32,15 @@ $(STAMP): pyproject.toml $(PINS)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]' -c $(PINS)
 	touch $(STAMP)
+
+$(DOCS_STAMP): docs/requirements.txt
+	test -x $(DOCS_VENV)/bin/python || $(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/requirements.txt
+	touch $(DOCS_STAMP)
+
+# The manual, into site/; warnings (a broken link or anchor, a page outside the contents) fail.
+docs: $(DOCS_STAMP)
+	$(DOCS_VENV)/bin/sphinx-build -W --keep-going -q -b html docs site
 
 java:
 	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1); \
@@ -45,7 +58,7 @@ demo: $(STAMP) java
 	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
 	$(PY) -m cropseries loader-throughput --splits $(DEMO_DIR)/splits --epochs 2
 
-test: $(STAMP) java
+test: $(STAMP) java docs
 	$(PY) -m ruff check src tests bench notebooks
 	$(PY) -m ruff format --check src tests bench notebooks
 	$(PY) -m pytest
@@ -59,4 +72,4 @@ bench: $(STAMP) java
 	$(PY) bench/stats.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DOCS_VENV) site data .pytest_cache .hypothesis

@@ -17,7 +17,7 @@
 # COMMAND ----------
 
 # cropseries comes from this notebook's environment: the job's (the bundle's wheel),
-# the Environment side pane, or a local virtualenv (README: On Databricks). Relative
+# the Environment side pane, or a local virtualenv (docs/databricks.md). Relative
 # paths are read from the repository root, found from this notebook's own path.
 from cropseries.notebook import repository_path, repository_root
 

@@ -342,12 +342,12 @@ def notebook_cells(path: Path) -> list[str]:
     return [cell.strip("\n") for cell in text[len(NOTEBOOK_HEADER) + 1 :].split(CELL_SEPARATOR)]
 
 
-#: The cell every notebook starts with after its markdown cell (README: On Databricks). The
+#: The cell every notebook starts with after its markdown cell (docs/databricks.md). The
 #: package comes from the notebook's environment (no %pip, no sys.path); the repository root
 #: comes from the notebook's own path, since serverless does not fix the working directory.
 SETUP_CELL = (
     "# cropseries comes from this notebook's environment: the job's (the bundle's wheel),\n"
-    "# the Environment side pane, or a local virtualenv (README: On Databricks). Relative\n"
+    "# the Environment side pane, or a local virtualenv (docs/databricks.md). Relative\n"
     "# paths are read from the repository root, found from this notebook's own path.\n"
     "from cropseries.notebook import repository_path, repository_root\n"
     "\n"

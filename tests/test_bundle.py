@@ -254,8 +254,8 @@ def test_notebook_takes_the_package_from_its_environment_and_finds_itself_like_e
     assert_bootstrap(path)
 
 
-def test_readme_shows_the_notebook_setup_cell_verbatim():
-    assert SETUP_CELL in (REPO / "README.md").read_text()
+def test_the_manual_shows_the_notebook_setup_cell_verbatim():
+    assert SETUP_CELL in (REPO / "docs" / "databricks.md").read_text()
 
 
 # -- Spark Connect ---------------------------------------------------------------------------

@@ -36,9 +36,9 @@ SERVERLESS_TARGETS = ("dev", "prod")
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 #: Packaging tools every Python environment has. Serverless environment 5's published list leaves
 #: them out, so resolving into an empty folder picks pip's newest there; both are used only to
-#: install, never by the job's code (README: Classic clusters).
+#: install, never by the job's code (docs/databricks.md: classic clusters).
 PACKAGING_TOOLS = {"setuptools", "wheel"}
-#: Which published serverless versions the wheel installs in unchanged (README: Which
+#: Which published serverless versions the wheel installs in unchanged (docs/databricks.md: Which
 #: environment the job runs in, states the same).
 INSTALLS_UNCHANGED = {"4": False, "5": True, "6": False}
 

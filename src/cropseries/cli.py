@@ -91,6 +91,7 @@ def _command(where: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command with `argv` (default: the process's arguments); returns its exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(command).parse_args(argv)

@@ -25,6 +25,8 @@ NAME_ALIASES: dict[str, int] = {"Grassland/Pasture": 176}
 
 @dataclass(frozen=True)
 class CdlClass:
+    """One row of the CDL legend: code, name, group, and whether it is a crop or a double crop."""
+
     code: int
     name: str
     group: str

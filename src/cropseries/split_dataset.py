@@ -50,14 +50,17 @@ def split_of(name: str) -> str | None:
 
 
 def split_path(root: str, split: str) -> str:
+    """The folder of one split: `<root>/split=<split>`."""
     return _join(root, folder_name(split))
 
 
 def excluded_path(root: str) -> str:
+    """The folder of the excluded rows: `<root>/excluded`."""
     return _join(root, EXCLUDED)
 
 
 def report_path(root: str) -> str:
+    """01_split's report: `<root>/split_report.json`."""
     return _join(root, REPORT_FILE)
 
 

@@ -78,6 +78,8 @@ class Summary:
 
 @dataclass
 class ValidationReport:
+    """What `validate_dataset` found: every problem, and the summary of what the dataset holds."""
+
     path: str
     codec: str
     problems: list[Problem]
@@ -356,6 +358,7 @@ def format_report(report: ValidationReport, max_listed: int = 50) -> str:
 
 
 def report_json(report: ValidationReport) -> str:
+    """The report as JSON: path, codec, ok, every problem and the summary."""
     s = report.summary
     summary = asdict(s) | {
         "years": {str(k): v for k, v in s.years.items()},
@@ -375,6 +378,7 @@ def report_json(report: ValidationReport) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries validate`."""
     parser.add_argument("path", help="dataset root (local, /Volumes/..., dbfs:/..., s3://...)")
     parser.add_argument(
         "--codec",
@@ -388,6 +392,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries validate`: exit 0 for a valid dataset, 1 if problems were found."""
     report = validate_dataset(args.path, codec=args.codec, progress=not args.quiet)
     print(report_json(report) if args.json else format_report(report, args.max_listed))
     return 0 if report.ok else 1

@@ -36,6 +36,7 @@ def login_hint(host: str | None) -> str:
 
 
 def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    """`--profile`: which `~/.databrickscfg` profile to authenticate with."""
     parser.add_argument(
         "--profile",
         help="profile in ~/.databrickscfg (default: DATABRICKS_* variables, then DEFAULT)",

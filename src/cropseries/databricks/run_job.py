@@ -71,6 +71,7 @@ def succeeded(run) -> bool:
 
 
 def finished(run) -> bool:
+    """Whether a run's life cycle has ended (successfully or not)."""
     if run.status is not None and run.status.state is not None:
         return run.status.state.value == "TERMINATED"
     life_cycle = getattr(run.state, "life_cycle_state", None)
@@ -101,6 +102,7 @@ def follow_run(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries run`."""
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--job-id", type=int, help="id of the job to run")
     which.add_argument(
@@ -127,6 +129,7 @@ def job_parameter(pair: str) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries run`: start the deployed job, follow it; 0 only if it succeeded."""
     parameters = dict(args.param)
     client = workspace_client(args.profile)
     with friendly_errors(client):

@@ -110,6 +110,7 @@ def upload_tree(client, local_dir: Path, dest: str, progress: bool = True) -> Up
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries upload`."""
     parser.add_argument("local_dir", type=Path, help="folder to upload (e.g. data/demo/course)")
     parser.add_argument("dest", help="/Volumes/<catalog>/<schema>/<volume>/<folder>")
     add_profile_argument(parser)
@@ -117,6 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries upload`: copy a local folder into a Unity Catalog volume."""
     dest = volume_path(args.dest)
     client = workspace_client(args.profile)
     with friendly_errors(client):

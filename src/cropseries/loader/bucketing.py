@@ -19,7 +19,9 @@ from cropseries.config import LoaderConfig
 from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION
 
 #: Channels of a bucketed example: the 12 bands (DN), then these three.
-NDVI, SCL, DAY = NUM_BANDS, NUM_BANDS + 1, NUM_BANDS + 2
+NDVI = NUM_BANDS
+SCL = NUM_BANDS + 1
+DAY = NUM_BANDS + 2
 NUM_CHANNELS = NUM_BANDS + 3
 CHANNELS: tuple[str, ...] = (*BANDS, "NDVI", "SCL", "day")
 
@@ -139,7 +141,7 @@ def ndvi(bands: np.ndarray) -> np.ndarray:
 
     `bands` is [K, 12] DN. The quotient is truncated toward zero as exact arithmetic would
     (nir + red == 0 gives 0). Float64 is exact enough for that: a quotient of integers below
-    2**31 that is not an integer lies at least 1 / |nir + red| from one, far more than its
+    2**31 that is not an integer lies at least 1 / abs(nir + red) from one, far more than its
     rounding error.
     """
     red = bands[:, RED].astype(np.float64)

@@ -59,6 +59,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from(args: argparse.Namespace) -> LoaderConfig:
+    """The `LoaderConfig` the windowing options describe (course values where not given)."""
     return replace(
         LoaderConfig(),
         anchor=args.anchor,
@@ -88,6 +89,7 @@ def plan_from(args: argparse.Namespace, **kwargs):
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries export`."""
     add_input_arguments(parser, split="test")
     parser.add_argument(
         "--start-days",
@@ -116,6 +118,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def add_inspect_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries inspect`."""
     add_input_arguments(parser, split="train")
     parser.add_argument("--out", required=True, help="the .html file to write")
     parser.add_argument("--pixels", type=int, default=12, help="pixels in the figure")
@@ -143,6 +146,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries loader-throughput`."""
     add_input_arguments(parser, split="train")
     parser.add_argument("--epochs", type=int, default=2, help="epochs to time (default: 2)")
     add_config_arguments(parser)

@@ -17,14 +17,17 @@ Columns = dict[str, np.ndarray]
 
 
 def num_rows(columns: Columns) -> int:
+    """Rows of a group of equally long columns."""
     return len(next(iter(columns.values())))
 
 
 def take(columns: Columns, index) -> Columns:
+    """The rows `index` (a slice or integer array) of every column."""
     return {name: values[index] for name, values in columns.items()}
 
 
 def concatenate(parts: list[Columns]) -> Columns:
+    """Groups of columns stacked into one, column by column, in order."""
     if len(parts) == 1:
         return parts[0]
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}

@@ -16,6 +16,7 @@ _DEFAULT = SplitConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries split`, one per `SplitConfig` field."""
     parser.add_argument("--input", required=True, help="course-layout dataset root")
     parser.add_argument("--output", required=True, help="split dataset folder (replaced)")
     parser.add_argument(
@@ -62,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries split`: 01_split on a local Spark Connect session, then its report."""
     from cropseries.session import local_session
     from cropseries.split import run_split
 

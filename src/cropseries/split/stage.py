@@ -118,7 +118,7 @@ def _count_input(spark, path: str) -> int:
 
 
 def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> SplitReport:
-    """Split the course-layout dataset at `input_path` into `output_path` (see README).
+    """Split the course-layout dataset at `input_path` into `output_path` (docs/stages/split.md).
 
     Raises `SplitError` (before any Spark work) when the input cannot be split, and when
     the written rows do not add up to the input rows; then `output_path` is left as it was.

@@ -15,6 +15,7 @@ from cropseries.legend import LEGENDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries stats`, one per `StatsConfig` field."""
     parser.add_argument(
         "--splits",
         required=True,
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries stats`: 02_stats on a local Spark Connect session; prints the bands."""
     from cropseries.config import StatsConfig
     from cropseries.session import local_session
     from cropseries.split_dataset import stats_path

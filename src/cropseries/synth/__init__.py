@@ -2,7 +2,7 @@
 
 Owns: `generate` (writes a dataset: geometry, land cover, phenology, spectra, acquisitions)
 and `realism_report` (one year of any course-layout dataset against the course's published
-band statistics). See the README's "Generated data".
+band statistics). See docs/generated-data.md.
 
 May import: `codecs`, `course`, `errors`, `geo`, `layout`, `legend`, `moments`, `publish`,
 `reader`, `writer`.

@@ -11,6 +11,7 @@ from cropseries.codecs import CODECS, DEFAULT_CODEC
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries synth`."""
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--out", metavar="DIR", help="write a new dataset to DIR")
     action.add_argument(
@@ -57,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`python -m cropseries synth`: generate a dataset, or report on one's realism."""
     from cropseries.synth.generate import SynthConfig, generate
     from cropseries.synth.report import format_realism, realism_report
 
