@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from cropseries.legend import ClassLegend, double_crop_codes, name_to_code
+from cropseries.cdl import double_crop_codes, name_to_code
+from cropseries.legend import ClassLegend
 
 DAYS_IN_SERIES, DAYS_PER_BUCKET, MAX_IMAGES, BATCH_SIZE = 120, 5, 25, 1028
 NUM_BUCKETS = DAYS_IN_SERIES // DAYS_PER_BUCKET + 1
@@ -40,7 +41,7 @@ def make_parse(mean, std, legend: ClassLegend, start_day=None, subsample: bool =
     """The per-element map function. `start_day` (a Python int) pins the window start."""
     mean = tf.constant(mean, tf.float32)
     std = tf.constant(std, tf.float32)
-    no_crop, uncultivated = legend.no_crop_index, legend.uncultivated_index
+    no_crop, uncultivated = legend.no_crop_index, legend.rest_index
 
     def parse(bands_raw, dates_raw, scl_raw, label):
         bands = tf.reshape(

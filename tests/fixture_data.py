@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from cropseries.cdl import cdl_codes, double_crop_codes
 from cropseries.codecs import PixelSeries, decode_series, encode_table
 from cropseries.layout import BANDS, bbox_string
-from cropseries.legend import cdl_codes, course_legend, double_crop_codes
+from cropseries.legend import course_legend
 from cropseries.moments import valid_observations
 from cropseries.split_dataset import split_path
 from cropseries.stats import file as stats_file

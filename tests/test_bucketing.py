@@ -280,7 +280,7 @@ def test_vegetation_rule_turns_unvegetated_crops_into_no_crop(name, vegetated, e
     label = legend.classes.index(name)
     got = apply_vegetation_rule(np.array([label]), np.array([vegetated]), legend)
     assert legend.classes[got[0]] == expected
-    ref = reference_label(label, vegetated, legend.uncultivated_index, legend.no_crop_index)
+    ref = reference_label(label, vegetated, legend.rest_index, legend.no_crop_index)
     assert got[0] == ref
 
 

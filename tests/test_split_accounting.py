@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from fixture_data import course_rows, file_bytes, generated, read_split
 
+from cropseries.cdl import cdl_codes, double_crop_codes
 from cropseries.config import SplitConfig
 from cropseries.layout import SCHEMA
-from cropseries.legend import cdl_codes, double_crop_codes
 from cropseries.split import REASONS, SplitError, run_split
 from cropseries.writer import write_partition
 

@@ -3,14 +3,8 @@
 import pyarrow as pa
 import pytest
 
-from cropseries.legend import (
-    NAME_ALIASES,
-    cdl_classes,
-    course_legend,
-    double_crop_codes,
-    name_to_code,
-    slides_legend,
-)
+from cropseries.cdl import NAME_ALIASES, cdl_classes, double_crop_codes, name_to_code
+from cropseries.legend import course_legend, load_legend
 
 pytestmark = pytest.mark.spark
 
@@ -21,16 +15,18 @@ def _labelled(spark, names, legend):
     from cropseries.split import labels
 
     frame = spark.createDataFrame(pa.table({"CDL": pa.array([n.encode() for n in names])}))
-    code = labels.cdl_code(F.col("CDL"))
+    code = labels.cdl_code(F.col("CDL"), legend)
     return frame.select(
         F.col("CDL").cast("string").alias("name"),
         code.alias("code"),
         labels.label(code, legend).alias("label"),
-        labels.is_double_crop(code).alias("double"),
+        labels.is_double_crop(code, legend).alias("double"),
     ).collect()
 
 
-@pytest.mark.parametrize("legend", [course_legend(), slides_legend()], ids=["course", "slides"])
+@pytest.mark.parametrize(
+    "legend", [course_legend(), load_legend("slides")], ids=["course", "slides"]
+)
 def test_every_cdl_name_maps_to_its_code_and_the_legend_label(spark, legend):
     names = [c.name for c in cdl_classes()] + list(NAME_ALIASES) + ["Kale", ""]
     table = legend.code_to_label()

@@ -10,10 +10,11 @@ import pyarrow.compute as pc
 import pytest
 from fixture_data import file_bytes, generated, read_split
 
+from cropseries.cdl import double_crop_codes, name_to_code
 from cropseries.config import SplitConfig
 from cropseries.geo import albers_forward
 from cropseries.layout import COLUMNS
-from cropseries.legend import course_legend, double_crop_codes, name_to_code
+from cropseries.legend import course_legend
 from cropseries.split_dataset import DERIVED_SCHEMA, SPLITS
 
 pytestmark = pytest.mark.spark

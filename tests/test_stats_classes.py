@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from cropseries.legend import course_legend, name_to_code, slides_legend
+from cropseries.cdl import name_to_code
+from cropseries.legend import course_legend, load_legend
 from cropseries.stats.classes import class_counts, class_weights
 from cropseries.stats.errors import StatsError
 
@@ -32,7 +33,7 @@ def test_counts_are_summed_per_split_and_label():
 
 
 def test_labels_of_another_legend_are_refused_with_the_fitting_one_named():
-    slides = slides_legend()
+    slides = load_legend("slides")
     corn = int(slides.code_to_label()[CORN])
     with pytest.raises(
         StatsError,

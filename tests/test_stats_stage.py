@@ -10,7 +10,7 @@ from fixture_data import numpy_band_stats, random_series, split_table, write_spl
 
 from cropseries.config import StatsConfig
 from cropseries.layout import BANDS
-from cropseries.legend import course_legend, slides_legend
+from cropseries.legend import course_legend, load_legend
 from cropseries.stats import StatsError, compute_stats, load_stats
 
 pytestmark = pytest.mark.spark
@@ -163,11 +163,11 @@ def test_a_corrupt_row_is_named_by_file_and_pixel(spark, tmp_path):
 
 def test_labels_of_another_legend_are_refused(spark, tmp_path):
     table = split_table(
-        np.random.default_rng(0), 30, names=("Corn", "Rice"), legend=slides_legend()
+        np.random.default_rng(0), 30, names=("Corn", "Rice"), legend=load_legend("slides")
     )
     root = write_splits(tmp_path, {"train": table})
     with pytest.raises(StatsError, match=r"the data fits legend 'slides'"):
         compute_stats(spark, root)
     assert_nothing_written(root)
     stats = compute_stats(spark, root, StatsConfig(legend="slides"))
-    assert stats.classes == slides_legend().classes
+    assert stats.classes == load_legend("slides").classes

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cropseries.cdl import cdl_codes, name_to_code
 from cropseries.cli import main
 from cropseries.codecs import decode_series
 from cropseries.errors import CropseriesError
 from cropseries.geo import albers_forward, albers_inverse
 from cropseries.layout import BANDS, SCHEMA, STORED_SCL, bbox_string
-from cropseries.legend import cdl_codes, name_to_code
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files
 from cropseries.synth import SynthConfig, generate, geometry
 from cropseries.synth.acquisitions import REVISIT_DAYS, year_days

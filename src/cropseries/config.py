@@ -14,7 +14,7 @@ from cropseries.codecs import DEFAULT_CODEC, codec_dtype
 from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.errors import ConfigError
 from cropseries.layout import SCL_NAMES
-from cropseries.legend import legend_by_name
+from cropseries.legend import load_legend
 from cropseries.split_dataset import SPLITS
 
 #: How 01_split can assign rows to splits (see `cropseries.split.strategies`).
@@ -65,7 +65,8 @@ class SplitConfig:
     seed: int = 0
     """Seeds the block hash (not in the course)."""
     legend: str = "course"
-    """Class index order: "course" (the course code's, default) or "slides"."""
+    """The class legend: "course" (the course code's classes and order), "slides", or a
+    legend file of your own classes."""
     double_crops_in: tuple[str, ...] = ("test",)
     """Splits that keep double crops (course: test only)."""
     codec: str = DEFAULT_CODEC
@@ -90,7 +91,7 @@ class SplitConfig:
         if unknown:
             raise ConfigError(f"double_crops_in: unknown split(s) {sorted(unknown)}; use {SPLITS}")
         codec_dtype(self.codec)
-        legend_by_name(self.legend)
+        load_legend(self.legend)
 
     @property
     def years(self) -> dict[str, tuple[int, ...]]:
@@ -106,8 +107,8 @@ class StatsConfig:
     """SCL classes whose observations are left out (course: none)."""
     per_label: bool = False
     """Also compute band statistics per label (not in the course)."""
-    legend: str = "course"
-    """The legend 01_split labelled with, checked against the data (course: the course's)."""
+    legend: str | None = None
+    """None: the legend the split dataset was labelled with; a name or file must equal it."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
 
@@ -115,7 +116,8 @@ class StatsConfig:
         object.__setattr__(self, "exclude_scl", tuple(self.exclude_scl))
         _check_codes(self.exclude_scl)
         codec_dtype(self.codec)
-        legend_by_name(self.legend)
+        if self.legend is not None:
+            load_legend(self.legend)
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,9 @@ class LoaderConfig:
     """SCL classes whose observations are dropped before windowing (course: none)."""
     eval_start_days: tuple[int, ...] = COURSE_EVAL_START_DAYS
     """Evaluation window starts (course: 0, 15, ..., 195, 200)."""
-    legend: str = "course"
-    """Class index order of the one-hot labels (course code's order)."""
+    legend: str | None = None
+    """The classes of the one-hot labels: None for the split dataset's own legend (the course's
+    for course-layout input), or a name or file, which must equal a split dataset's."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
     seed: int | None = None
@@ -175,7 +178,8 @@ class LoaderConfig:
             raise ConfigError(f"eval_start_days {self.eval_start_days} must not be negative")
         _check_codes(self.exclude_scl)
         codec_dtype(self.codec)
-        legend_by_name(self.legend)
+        if self.legend is not None:
+            load_legend(self.legend)
 
     @property
     def num_buckets(self) -> int:

@@ -4,6 +4,7 @@
     <root>/split=val/, <root>/split=test/
     <root>/excluded/part-*.parquet       the rows no split may use, each with its reason
     <root>/split_report.json             01_split's report: counts, exclusions, leakage
+    <root>/legend.yaml                   the class legend 01_split labelled with, whole
     <root>/stats.json                    02_stats' statistics of the train split
 
 The data files hold the course layout's raw columns unchanged, then `DERIVED_SCHEMA`. The
@@ -15,6 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from cropseries.legend import ClassLegend, LegendError, load_legend, parse_legend
 from cropseries.reader import parquet_files, resolve
 
 #: The splits 01_split writes, in order.
@@ -22,6 +24,7 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 #: Folder (and the pseudo-split while Spark writes) of the excluded rows.
 EXCLUDED = "excluded"
 REPORT_FILE = "split_report.json"
+LEGEND_FILE = "legend.yaml"
 STATS_FILE = "stats.json"
 #: Columns 01_split adds after the raw course columns, in file order; `reason` says why a row
 #: is excluded and is null in split files.
@@ -62,6 +65,33 @@ def excluded_path(root: str) -> str:
 def report_path(root: str) -> str:
     """01_split's report: `<root>/split_report.json`."""
     return _join(root, REPORT_FILE)
+
+
+def legend_path(root: str) -> str:
+    """The legend 01_split labelled with, whole: `<root>/legend.yaml`."""
+    return _join(root, LEGEND_FILE)
+
+
+def dataset_legend(root: str, spec: str | None = None) -> ClassLegend:
+    """The legend a split dataset was labelled with (`legend.yaml`), or `spec` ("course",
+    "slides" or a file; course by default) for a dataset written without one.
+
+    A `spec` that differs from the dataset's legend is a `LegendError` naming both: a later
+    stage must count and one-hot encode the classes 01_split wrote.
+    """
+    fs, path = resolve(legend_path(root))
+    try:
+        with fs.open_input_stream(path) as stream:
+            text = stream.read().decode()
+    except FileNotFoundError:
+        return load_legend(spec or "course")
+    stored = parse_legend(text, legend_path(root))
+    if spec is not None and load_legend(spec) != stored:
+        raise LegendError(
+            f"{root}: labelled with legend {stored.name!r} ({legend_path(root)}), not with "
+            f"{spec!r}; leave the legend out to use the dataset's"
+        )
+    return stored
 
 
 def stats_path(root: str) -> str:

@@ -28,7 +28,7 @@ from cropseries.codecs import (
     decode_column,
 )
 from cropseries.layout import STORED_SCL, parse_bbox
-from cropseries.legend import cdl_codes
+from cropseries.legend import ClassLegend, load_legend
 from cropseries.reader import parquet_files, resolve, schema_problems
 
 #: One entry of `tiles`: an MGRS tile (zone, latitude band, 100 km square) and a number.
@@ -93,8 +93,8 @@ class ValidationReport:
 class _Checker:
     """Collects problems for one file; the row numbers it reports are file-relative."""
 
-    def __init__(self, file: str):
-        self.file = file
+    def __init__(self, file: str, codec: str, legend: ClassLegend):
+        self.file, self.codec, self.legend = file, codec, legend
         self.problems: list[Problem] = []
 
     def file_problem(self, message: str, column: str | None = None) -> None:
@@ -142,7 +142,6 @@ def _check_batch(
     check: _Checker,
     batch: pa.RecordBatch,
     first_row: int,
-    codec: str,
     year: int | None,
     summary: Summary,
     locations: list[np.ndarray],
@@ -154,8 +153,8 @@ def _check_batch(
     locations.append(_check_locations(check, batch, first_row))
     num_images = np.asarray(batch.column("num_images").fill_null(-1), np.int64)
     check.rows(num_images < 0, first_row, "num_images", lambda i: f"{num_images[i]} is negative")
-    lengths_ok = _check_byte_lengths(check, batch, first_row, num_images, codec)
-    counts = _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, summary)
+    lengths_ok = _check_byte_lengths(check, batch, first_row, num_images)
+    counts = _check_series(check, batch, first_row, num_images, lengths_ok, year, summary)
     _check_names(check, batch.column("CDL"), first_row, summary)
     _check_tiles(check, batch.column("tiles"), first_row, num_images)
     summary.rows += batch.num_rows
@@ -175,9 +174,10 @@ def _check_locations(check: _Checker, batch: pa.RecordBatch, first_row: int) -> 
     return np.stack([lon, lat], axis=1)
 
 
-def _check_byte_lengths(check, batch, first_row, num_images, codec) -> np.ndarray:
+def _check_byte_lengths(check, batch, first_row, num_images) -> np.ndarray:
     """Byte lengths against `num_images`; returns which rows agree in every column."""
     lengths_ok = num_images >= 0
+    codec = check.codec
     for lengths in check_byte_lengths(batch, num_images, codec):
         lengths_ok &= ~lengths.bad
         check.rows(
@@ -189,7 +189,7 @@ def _check_byte_lengths(check, batch, first_row, num_images, codec) -> np.ndarra
     return lengths_ok
 
 
-def _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, summary):
+def _check_series(check, batch, first_row, num_images, lengths_ok, year, summary):
     """Dates ascending and inside the year, SCL values stored; returns images per good row.
 
     Only rows whose byte lengths agree are decoded, so one corrupt row cannot hide the others.
@@ -199,7 +199,7 @@ def _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, 
     rows_of_good = np.flatnonzero(lengths_ok)
     counts = num_images[lengths_ok]
     row_of_image = np.repeat(np.arange(len(counts)), counts)
-    dates, _ = decode_column(good_batch.column("img_dates"), codec_dtype(codec))
+    dates, _ = decode_column(good_batch.column("img_dates"), codec_dtype(check.codec))
     scl, _ = decode_column(good_batch.column("scl_vals"), np.dtype(np.uint8))
     same_row = row_of_image[1:] == row_of_image[:-1]
     steps = np.diff(dates.astype(np.int64))
@@ -229,9 +229,10 @@ def _check_series(check, batch, first_row, num_images, lengths_ok, codec, year, 
 
 
 def _check_names(check: _Checker, names: pa.Array, first_row: int, summary: Summary) -> None:
-    """CDL names valid UTF-8 and known to the legend; counts the rows per known name."""
+    """Label names valid UTF-8 and known to the legend; counts the rows per known name."""
+    legend = check.legend
     try:
-        codes = cdl_codes(names)
+        codes = legend.codes(names)
     except pa.ArrowInvalid:  # invalid UTF-8 somewhere: find the rows (rare, so per row is fine)
         raw = names.to_pylist()
         not_utf8 = np.array([b is not None and not _is_utf8(b) for b in raw])
@@ -239,11 +240,14 @@ def _check_names(check: _Checker, names: pa.Array, first_row: int, summary: Summ
         names = pa.array(
             [None if bad else b for b, bad in zip(raw, not_utf8, strict=True)], pa.binary()
         )
-        codes = np.where(not_utf8, -2, cdl_codes(names)).astype(np.int16)
+        codes = np.where(not_utf8, -2, legend.codes(names)).astype(np.int16)
     unknown = codes == -1
     if unknown.any():
         text = names.to_pylist()
-        check.rows(unknown, first_row, "CDL", lambda i: f"{text[i]!r} is not a CDL class name")
+        what = "a CDL class name"
+        if legend.scheme == "names":
+            what = f"a label of legend {legend.name!r}"
+        check.rows(unknown, first_row, "CDL", lambda i: f"{text[i]!r} is not {what}")
     for item in pc.value_counts(names.filter(pa.array(codes >= 0))).to_pylist():
         summary.classes[item["values"]] += item["counts"]
 
@@ -272,7 +276,7 @@ def _check_tiles(check: _Checker, column: pa.Array, first_row: int, num_images) 
     )
 
 
-def _check_file(check, fs, relative, codec, batch_rows, summary, locations) -> None:
+def _check_file(check, fs, relative, batch_rows, summary, locations) -> None:
     """Directories, schema and every batch of one file; counts its rows per year and box."""
     bbox, year = _partition_values(check, relative)
     summary.files += 1
@@ -287,7 +291,7 @@ def _check_file(check, fs, relative, codec, batch_rows, summary, locations) -> N
                 return
             first_row = 0
             for batch in parquet.iter_batches(batch_size=batch_rows):
-                _check_batch(check, batch, first_row, codec, year, summary, locations)
+                _check_batch(check, batch, first_row, year, summary, locations)
                 first_row += batch.num_rows
     except (OSError, pa.ArrowException) as err:
         check.file_problem(f"cannot be read as Parquet (truncated or corrupt?): {err}")
@@ -299,10 +303,19 @@ def _check_file(check, fs, relative, codec, batch_rows, summary, locations) -> N
 
 
 def validate_dataset(
-    path: str, codec: str = DEFAULT_CODEC, batch_rows: int = 65536, progress: bool = False
+    path: str,
+    codec: str = DEFAULT_CODEC,
+    batch_rows: int = 65536,
+    progress: bool = False,
+    legend: str = "course",
 ) -> ValidationReport:
-    """Check every file and row of a course-layout dataset; never raises for bad data."""
+    """Check every file and row of a course-layout dataset; never raises for bad data.
+
+    Label names (the `CDL` column) are checked against `legend` ("course", "slides" or a
+    legend file): CDL names, or the names of a legend with its own labels.
+    """
     codec_dtype(codec)
+    labels = load_legend(legend)
     started = time.perf_counter()
     fs, root = resolve(path)
     summary = Summary()
@@ -317,8 +330,8 @@ def validate_dataset(
 
         iterator = tqdm(files, desc="validate", unit="file")
     for file in iterator:
-        check = _Checker(file)
-        _check_file(check, fs, file[len(root) :], codec, batch_rows, summary, locations)
+        check = _Checker(file, codec, labels)
+        _check_file(check, fs, file[len(root) :], batch_rows, summary, locations)
         problems.extend(check.problems)
     if locations:
         points = np.concatenate(locations)
@@ -386,6 +399,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CODEC,
         help="element type of bands/img_dates (default: %(default)s, as the course)",
     )
+    parser.add_argument(
+        "--legend",
+        default="course",
+        help="check label names against this legend: course (CDL names, default), slides or a "
+        "legend file (of CDL classes, or of your own labels)",
+    )
     parser.add_argument("--max-listed", type=int, default=50, help="problems listed in full")
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -393,6 +412,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`python -m cropseries validate`: exit 0 for a valid dataset, 1 if problems were found."""
-    report = validate_dataset(args.path, codec=args.codec, progress=not args.quiet)
+    report = validate_dataset(
+        args.path, codec=args.codec, progress=not args.quiet, legend=args.legend
+    )
     print(report_json(report) if args.json else format_report(report, args.max_listed))
     return 0 if report.ok else 1

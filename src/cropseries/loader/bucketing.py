@@ -228,27 +228,38 @@ def _one_per_bucket(example, bucket, image, keys):
     return order[first_of_group]
 
 
-def _vegetated(example: np.ndarray, scl: np.ndarray, num_examples: int) -> np.ndarray:
-    """Whether one of the last two filled buckets of each example has SCL vegetation.
+def _vegetated(
+    example: np.ndarray, scl: np.ndarray, num_examples: int, green_scl, last_buckets: int
+) -> np.ndarray:
+    """Whether one of the last `last_buckets` filled buckets of each example has an SCL
+    value in `green_scl` (the course: 4, vegetation, in the last two).
 
     `example` and `scl` list the filled buckets ordered by example, then bucket.
     """
     filled = np.bincount(example, minlength=num_examples)
     last = np.cumsum(filled) - 1
-    green = scl == SCL_VEGETATION
+    green = np.isin(scl, green_scl)
     vegetated = np.zeros(num_examples, bool)
-    has_one, has_two = filled >= 1, filled >= 2
-    vegetated[has_one] = green[last[has_one]]
-    vegetated[has_two] |= green[last[has_two] - 1]
+    for back in range(last_buckets):
+        has = filled > back
+        vegetated[has] |= green[last[has] - back]
     return vegetated
 
 
-def bucketize(series: PixelSeries, windows: Windows, config: LoaderConfig) -> Bucketed:
+def bucketize(
+    series: PixelSeries,
+    windows: Windows,
+    config: LoaderConfig,
+    green_scl: tuple[int, ...] = (SCL_VEGETATION,),
+    last_buckets: int = 2,
+) -> Bucketed:
     """Bucket every example of `windows` (course_facts section 4), vectorized.
 
     `series` must have ascending dates within each row (the split and the validator
     guarantee it; `source` checks it). `series.bands` may be any integer dtype, e.g. the
-    big-endian view of the file's bytes: only the kept images are converted.
+    big-endian view of the file's bytes: only the kept images are converted. `vegetated`
+    says whether an SCL value in `green_scl` is among the last `last_buckets` filled
+    buckets (the legend's vegetation rule; the course's by default).
     """
     num_examples, num_buckets = windows.num_examples, config.num_buckets
     image, example, counts, days = _window(series, windows, config.days_in_series)
@@ -275,5 +286,7 @@ def bucketize(series: PixelSeries, windows: Windows, config: LoaderConfig) -> Bu
         images=image,
         days=days[chosen],
         anchor_days=anchor,
-        vegetated=_vegetated(example, series.scl[image], num_examples),
+        vegetated=_vegetated(
+            example, series.scl[image], num_examples, green_scl, last_buckets
+        ),
     )

@@ -15,7 +15,6 @@ from cropseries.cli import argument_type
 from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig, parse_codes
 from cropseries.layout import BANDS
-from cropseries.legend import LEGENDS
 from cropseries.loader.pipeline import plan
 from cropseries.loader.windows import parse_start_days
 from cropseries.split_dataset import stats_path
@@ -53,7 +52,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-subsample", action="store_true", help="keep every image in a window")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--legend", choices=sorted(LEGENDS), default=defaults.legend)
+    parser.add_argument(
+        "--legend",
+        help="the classes of y: default the split dataset's legend (the course's for a "
+        "course-layout dataset); a name or legend file",
+    )
     parser.add_argument("--codec", choices=sorted(CODECS), default=DEFAULT_CODEC)
     parser.add_argument("--seed", type=int, default=None, help="fix the random draws")
 

@@ -13,7 +13,6 @@ import zipfile
 
 import numpy as np
 
-from cropseries.legend import legend_by_name
 from cropseries.loader.bucketing import CHANNELS
 from cropseries.loader.pipeline import Plan, batches
 from cropseries.publish import publish
@@ -34,7 +33,7 @@ def export_npz(plan: Plan, out: str) -> int:
     (named after the staging file, so `publish` removes them with it), then copied into the
     archive.
     """
-    legend = legend_by_name(plan.config.legend)
+    legend = plan.legend
     with publish(out) as staging:
         shapes, files, rows = {}, {}, 0
         for batch in batches(plan):

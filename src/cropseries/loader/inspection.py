@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from cropseries.config import LoaderConfig
-from cropseries.legend import legend_by_name
 from cropseries.loader.bucketing import ndvi
 from cropseries.loader.pipeline import Plan, model_input, plan, windowed
 from cropseries.loader.source import read_chunks
@@ -139,7 +138,6 @@ def overview(
     train = training_dataset(splits, stats, config, split=train_split, layout=layout)
     val = evaluation_dataset(splits, stats, config, split=val_split, extras=False, layout=layout)
     x, y = next(iter(train))
-    classes = legend_by_name(config.legend).classes
-    summary = batch_summary({"x": x.numpy(), "y": y.numpy()}, classes)
     job = plan(splits, stats, config, training=True, split=train_split, layout=layout)
+    summary = batch_summary({"x": x.numpy(), "y": y.numpy()}, job.legend.classes)
     return Overview(train, val, summary, inspect_pixels(job, pixels, seed=config.seed or 0))

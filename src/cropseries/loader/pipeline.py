@@ -16,7 +16,7 @@ import numpy as np
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
 from cropseries.layout import NUM_BANDS
-from cropseries.legend import ClassLegend, legend_by_name
+from cropseries.legend import ClassLegend, load_legend
 from cropseries.loader.bucketing import (
     NUM_CHANNELS,
     Bucketed,
@@ -31,6 +31,7 @@ from cropseries.loader.normalization import Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
 from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks
 from cropseries.loader.windows import evaluation_windows, training_windows
+from cropseries.split_dataset import dataset_legend
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
 EXTRAS = ("raw", "mask", "label", "pixel_id", "lon", "lat", "start_day")
@@ -72,11 +73,15 @@ def plan(
     source = open_input(path, split, layout)
     shard = shard or Shard()
     shard.select(source.units)
+    if source.dataset is None:
+        legend = load_legend(config.legend or "course")
+    else:
+        legend = dataset_legend(source.dataset, config.legend)
     return Plan(
         source=source,
         normalization=normalization,
         config=config,
-        legend=legend_by_name(config.legend),
+        legend=legend,
         training=training,
         start_days=tuple(config.eval_start_days if start_days is None else start_days),
         shard=shard,
@@ -122,7 +127,9 @@ def windowed(
         windows = training_windows(series, rows, rng, config)
     else:
         windows = evaluation_windows(rows, plan.start_days)
-    bucketed = bucketize(series, windows, config)
+    rule = plan.legend.rule
+    vegetation = {} if rule is None else {"green_scl": rule.scl, "last_buckets": rule.last_buckets}
+    bucketed = bucketize(series, windows, config, **vegetation)
     labels = chunk.labels[windows.rows]
     targets = apply_vegetation_rule(labels, bucketed.vegetated, plan.legend)
     return Windowed(series, windows, bucketed, labels, targets)

@@ -9,6 +9,7 @@ relies on and decodes them, naming file, row and column of anything wrong.
 from __future__ import annotations
 
 import os
+import posixpath
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -48,7 +49,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Input:
-    """A dataset to load: a split of a split dataset (`kind="split"`) or a course layout."""
+    """A dataset to load: a split of a split dataset (`kind="split"`, whose folder is
+    `dataset`) or a course layout (`dataset` None)."""
 
     path: str
     kind: str
@@ -56,6 +58,7 @@ class Input:
     filesystem: pafs.FileSystem
     units: tuple[Unit, ...]
     footers: dict[str, pq.FileMetaData]
+    dataset: str | None = None
 
     @property
     def num_rows(self) -> int:
@@ -117,23 +120,23 @@ def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
     fs, root = resolve(path)
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
         raise LoaderError(f"{path}: no such file or directory")
-    kind, split, files = _files(path, split, layout)
+    kind, split, files, dataset = _files(path, split, layout)
     units, footers = _row_groups(files, fs)
     if not units:
         raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")
-    return Input(path, kind, split, fs, tuple(units), footers)
+    return Input(path, kind, split, fs, tuple(units), footers, dataset)
 
 
-def _files(path: str, split: str, layout: str) -> tuple[str, str, list[str]]:
-    """(kind, split, Parquet files) of the input: a split of a split dataset (or that split's
-    own folder), or a course-layout dataset."""
+def _files(path: str, split: str, layout: str) -> tuple[str, str, list[str], str | None]:
+    """(kind, split, Parquet files, split dataset folder) of the input: a split of a split
+    dataset (or that split's own folder), or a course-layout dataset."""
     if layout in ("auto", "split"):
         named = split_of(os.path.basename(resolve(path)[1].rstrip("/")))
         if named is not None:
-            return "split", named, parquet_files(path)
+            return "split", named, parquet_files(path), posixpath.dirname(path.rstrip("/"))
         splits = split_names(path)
         if split in splits:
-            return "split", split, split_files(path, split)
+            return "split", split, split_files(path, split), path
         if splits:
             raise LoaderError(
                 f"{path}: no {folder_name(split)}/ folder (this split dataset has {splits})"
@@ -141,7 +144,7 @@ def _files(path: str, split: str, layout: str) -> tuple[str, str, list[str]]:
     if layout == "split":
         raise LoaderError(f"{path}: not a split dataset (no split=<name>/ folders)")
     try:
-        return "course", split, list(open_course_dataset(path).files)
+        return "course", split, list(open_course_dataset(path).files), None
     except LayoutError as err:
         raise LoaderError(str(err)) from err
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from cropseries.config import SplitConfig
 from cropseries.geo import albers_xy, cell_id, pixel_id
 from cropseries.layout import RAW_COLUMNS
-from cropseries.legend import legend_by_name
+from cropseries.legend import load_legend
 from cropseries.split import labels
 from cropseries.split.checks import has_location, row_problem
 from cropseries.split.strategies import strategy
@@ -27,16 +27,16 @@ def assign_rows(rows, config: SplitConfig):
     """
     from pyspark.sql import functions as F
 
-    legend = legend_by_name(config.legend)
+    legend = load_legend(config.legend)
     located = has_location()
     lon, lat = F.when(located, F.col("lon")), F.when(located, F.col("lat"))
     x, y = albers_xy(lon, lat)
-    code = labels.cdl_code(F.col("CDL"))
+    code = labels.cdl_code(F.col("CDL"), legend)
     derived = rows.select(
         *RAW_COLUMNS,
         code.alias("cdl_code"),
         labels.label(code, legend).alias("label"),
-        labels.is_double_crop(code).alias("is_double_crop"),
+        labels.is_double_crop(code, legend).alias("is_double_crop"),
         pixel_id(lon, lat).alias("pixel_id"),
         cell_id(x, y, config.block_size_m).alias("block_id"),
     )

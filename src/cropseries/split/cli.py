@@ -9,7 +9,6 @@ import argparse
 
 from cropseries.codecs import CODECS
 from cropseries.config import SPLIT_STRATEGIES, SplitConfig
-from cropseries.legend import LEGENDS
 from cropseries.split_dataset import SPLITS, report_path
 
 _DEFAULT = SplitConfig()
@@ -49,7 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=("TRAIN", "VAL", "TEST"),
         help="target shares of blocks (default: %(default)s)",
     )
-    parser.add_argument("--legend", choices=sorted(LEGENDS), default=_DEFAULT.legend)
+    parser.add_argument(
+        "--legend",
+        default=_DEFAULT.legend,
+        help="the classes: course (default), slides, or a legend file of your own classes",
+    )
     parser.add_argument(
         "--double-crops-in",
         nargs="*",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from cropseries.legend import legend_by_name
+from cropseries.legend import load_legend
 from cropseries.split.leakage import distance_to_train, shared_locations
 from cropseries.split_dataset import SPLITS
 
@@ -120,7 +120,7 @@ def measure(spark, split_rows, excluded, points, *, input_path, output_path, con
     (one row per split and location, see `leakage.pixel_points`) are Spark DataFrames."""
     from pyspark.sql import functions as F
 
-    classes = legend_by_name(config.legend).classes
+    classes = load_legend(config.legend).classes
     by_label = split_rows.groupBy("split", "year", "label").count().collect()
     distinct = (
         split_rows.rollup("split", "year")

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from cropseries.config import SplitConfig
 from cropseries.layout import COLUMNS
+from cropseries.legend import dump_legend, load_legend
 from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
 from cropseries.split.assign import assign_rows
@@ -28,6 +29,7 @@ from cropseries.split_dataset import (
     REPORT_FILE,
     SPLITS,
     excluded_path,
+    legend_path,
     report_path,
     split_path,
 )
@@ -141,6 +143,8 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         fs, root = resolve(staging)
         with fs.open_output_stream(report_path(root)) as out:
             out.write(report.to_json().encode())
+        with fs.open_output_stream(legend_path(root)) as out:
+            out.write(dump_legend(load_legend(config.legend)).encode())
     return report
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from cropseries.legend import LEGENDS, ClassLegend, legend_by_name
+from cropseries.legend import BUILT_IN, ClassLegend, load_legend
 from cropseries.stats.errors import StatsError
 
 #: How `class_weights` weighs the classes, as written into stats.json.
@@ -35,7 +35,7 @@ def class_counts(
     rows = list(rows)
     problem = legend_problem(rows, legend)
     if problem:
-        fits = [name for name in LEGENDS if not legend_problem(rows, legend_by_name(name))]
+        fits = [name for name in BUILT_IN if not legend_problem(rows, load_legend(name))]
         hint = f"; the data fits legend {fits[0]!r}" if fits else ""
         raise StatsError(f"{where}: {problem} (legend {legend.name!r}){hint}")
     counts: dict[str, np.ndarray] = {}
@@ -63,12 +63,13 @@ def legend_problem(rows: list[tuple[str, int, int, int]], legend: ClassLegend) -
     return None
 
 
-def class_weights(train_counts: np.ndarray, no_crop_index: int) -> np.ndarray:
-    """Balanced inverse-frequency weights, float64 [num_classes], by `WEIGHT_FORMULA`."""
+def class_weights(train_counts: np.ndarray, no_crop_index: int | None) -> np.ndarray:
+    """Balanced inverse-frequency weights, float64 [num_classes], by `WEIGHT_FORMULA`
+    (`no_crop_index` is the vegetation rule's class, None for a legend without a rule)."""
     counts = np.asarray(train_counts, np.int64)
     present = counts > 0
     weights = np.zeros(len(counts))
     weights[present] = counts.sum() / (present.sum() * counts[present])
-    if not present[no_crop_index]:
+    if no_crop_index is not None and not present[no_crop_index]:
         weights[no_crop_index] = 1.0
     return weights

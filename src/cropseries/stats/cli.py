@@ -11,7 +11,6 @@ from cropseries.cli import argument_type
 from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import parse_codes
 from cropseries.layout import BANDS
-from cropseries.legend import LEGENDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,9 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--legend",
-        default="course",
-        choices=sorted(LEGENDS),
-        help="the legend 01_split labelled with (default: course)",
+        help="the legend 01_split labelled with (default: the split dataset's legend.yaml); "
+        "a different one is an error",
     )
     parser.add_argument(
         "--codec",

@@ -24,11 +24,11 @@ import pyarrow.parquet as pq
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
 from cropseries.layout import BANDS, NUM_BANDS
-from cropseries.legend import legend_by_name
 from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
 from cropseries.split_dataset import (
     DERIVED_SCHEMA,
+    dataset_legend,
     split_files,
     split_names,
     split_path,
@@ -73,7 +73,7 @@ def compute_stats(
     `config.legend`, or a band without valid observations; nothing is written then.
     """
     config = config or StatsConfig()
-    legend = legend_by_name(config.legend)
+    legend = dataset_legend(splits, config.legend)
     inventory = split_inventory(splits)
     train = inventory["train"]
     counts = class_counts(_label_rows(spark, splits, inventory), legend, splits)

@@ -4,7 +4,7 @@ Owns: `generate` (writes a dataset: geometry, land cover, phenology, spectra, ac
 and `realism_report` (one year of any course-layout dataset against the course's published
 band statistics). See docs/generated-data.md.
 
-May import: `codecs`, `course`, `errors`, `geo`, `layout`, `legend`, `moments`, `publish`,
+May import: `cdl`, `codecs`, `course`, `errors`, `geo`, `layout`, `moments`, `publish`,
 `reader`, `writer`.
 """
 

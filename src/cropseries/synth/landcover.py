@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cropseries.legend import name_to_code
+from cropseries.cdl import name_to_code
 
 
 @dataclass(frozen=True)
