@@ -37,7 +37,5 @@ def test_course_parse_matches_the_reference_at_pinned_start_days():
             bands = want[:, :12].astype(np.float32)
             expected_x = np.where(bands == 0, 0, (bands - norm.mean) / norm.std)
             np.testing.assert_allclose(x.numpy(), expected_x, rtol=1e-6)
-            label = reference_label(
-                labels[i], vegetated, legend.rest_index, legend.no_crop_index
-            )
+            label = reference_label(labels[i], vegetated, legend.rest_index, legend.no_crop_index)
             assert int(np.argmax(y.numpy())) == label

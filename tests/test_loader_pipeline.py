@@ -71,9 +71,7 @@ def assert_examples_match_reference(got, rows, normalization, **options):
         bands = raw[:, :12].astype(np.float32)
         x = np.where(bands == 0, 0, (bands - normalization.mean) / normalization.std)
         np.testing.assert_array_equal(got["x"][e], x.astype(np.float32))
-        label = reference_label(
-            row["label"], vegetated, LEGEND.rest_index, LEGEND.no_crop_index
-        )
+        label = reference_label(row["label"], vegetated, LEGEND.rest_index, LEGEND.no_crop_index)
         assert got["label"][e] == row["label"]
         np.testing.assert_array_equal(got["y"][e], np.eye(7, dtype=np.float32)[label])
 

@@ -286,7 +286,5 @@ def bucketize(
         images=image,
         days=days[chosen],
         anchor_days=anchor,
-        vegetated=_vegetated(
-            example, series.scl[image], num_examples, green_scl, last_buckets
-        ),
+        vegetated=_vegetated(example, series.scl[image], num_examples, green_scl, last_buckets),
     )
