@@ -10,7 +10,8 @@
 # MAGIC
 # MAGIC Parameters: `input_path`, `output_path` (replaced), `strategy` (`year` as the course,
 # MAGIC `block`, or `year+block`), `train_years` / `val_years` / `test_years` (e.g. `2021` or
-# MAGIC `2019 2020`), `block_size_m` (EPSG:5070 metres), `seed` (block hash).
+# MAGIC `2019 2020`), `block_size_m` (EPSG:5070 metres), `seed` (block hash), `legend` (`course`,
+# MAGIC `slides` or a legend file of your own classes, e.g. `docs/examples/nine-classes.yaml`).
 
 # COMMAND ----------
 
@@ -33,10 +34,12 @@ dbutils.widgets.text("val_years", "2020")
 dbutils.widgets.text("test_years", "2019")
 dbutils.widgets.text("block_size_m", "3000")
 dbutils.widgets.text("seed", "0")
+dbutils.widgets.text("legend", "course")
 
 # COMMAND ----------
 
 from cropseries.config import SplitConfig, parse_years
+from cropseries.notebook import legend_spec
 from cropseries.split import run_split
 
 config = SplitConfig(
@@ -46,6 +49,7 @@ config = SplitConfig(
     test_years=parse_years(dbutils.widgets.get("test_years")),
     block_size_m=float(dbutils.widgets.get("block_size_m")),
     seed=int(dbutils.widgets.get("seed")),
+    legend=legend_spec(REPO, dbutils.widgets.get("legend")),
 )
 report = run_split(
     spark,

@@ -13,6 +13,8 @@
 # MAGIC - `out`: where to write `stats.json`; empty means `<splits>/stats.json`.
 # MAGIC - `exclude_scl`: comma-separated SCL codes whose images do not count (empty = none, as the course).
 # MAGIC - `per_label`: `true` to also write band statistics per label.
+# MAGIC - `legend`: empty for the legend the split dataset was labelled with (a different one is an
+# MAGIC   error).
 
 # COMMAND ----------
 
@@ -31,15 +33,18 @@ dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("out", "")
 dbutils.widgets.text("exclude_scl", "")
 dbutils.widgets.text("per_label", "false")
+dbutils.widgets.text("legend", "")
 
 # COMMAND ----------
 
 from cropseries.config import StatsConfig, parse_codes, parse_flag
+from cropseries.notebook import legend_spec
 from cropseries.stats import compute_stats
 
 config = StatsConfig(
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),
     per_label=parse_flag(dbutils.widgets.get("per_label")),
+    legend=legend_spec(REPO, dbutils.widgets.get("legend")),
 )
 stats = compute_stats(
     spark,

@@ -16,6 +16,7 @@
 # MAGIC - `anchor`: `first_kept` (course) or `window_start`; `pick`: `earliest` (course code) or
 # MAGIC   `random` (slides); `exclude_scl`: comma-separated SCL codes dropped before windowing;
 # MAGIC   `subsample`: `true` (course) or `false`; `seed`: empty for fresh draws, or an integer.
+# MAGIC - `legend`: empty for the split dataset's own legend (the classes of `y`).
 # MAGIC - `pixels`: pixels in the inspection figure; `benchmark`: bench/loader.py's JSON result.
 
 # COMMAND ----------
@@ -40,6 +41,7 @@ dbutils.widgets.dropdown("pick", "earliest", ["earliest", "random"])
 dbutils.widgets.text("exclude_scl", "")
 dbutils.widgets.dropdown("subsample", "true", ["true", "false"])
 dbutils.widgets.text("seed", "0")
+dbutils.widgets.text("legend", "")
 dbutils.widgets.text("pixels", "12")
 dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
@@ -47,6 +49,7 @@ dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 from cropseries.config import LoaderConfig, parse_codes, parse_flag
 from cropseries.loader.inspection import overview
+from cropseries.notebook import legend_spec
 
 splits = repository_path(REPO, dbutils.widgets.get("splits"))
 stats = dbutils.widgets.get("stats")  # "course": the course's constants, not a path
@@ -58,6 +61,7 @@ config = LoaderConfig(
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),
     subsample=parse_flag(dbutils.widgets.get("subsample")),
     seed=int(seed) if seed else None,
+    legend=legend_spec(REPO, dbutils.widgets.get("legend")),
 )
 loader = overview(
     splits,

@@ -90,11 +90,14 @@ def write_course_dataset(
     rows_per_partition: int = 50,
     seed: int = 0,
     codec: str = "uint16be",
+    names=COURSE_NAMES,
 ) -> str:
-    """A dataset of two boxes x `years`, `rows_per_partition` rows each; returns its root."""
+    """A dataset of two boxes x `years`, `rows_per_partition` rows each, label names drawn
+    from `names` (CDL names by default); returns its root."""
     for b, bbox in enumerate(BBOXES):
         for year in years:
-            table = course_rows(rows_per_partition, year, seed=seed + 100 * b + year, codec=codec)
+            seeded = seed + 100 * b + year
+            table = course_rows(rows_per_partition, year, seed=seeded, codec=codec, names=names)
             write_partition(str(root), bbox, year, table)
     return str(root)
 

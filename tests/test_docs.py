@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ RUN_ORDER = (
     "stages/split.md",
     "stages/stats.md",
     "stages/loader.md",
+    "legends.md",
     "getting-started.md",
     "errors.md",
 )
@@ -45,12 +47,14 @@ def test_every_page_with_examples_runs_them_or_needs_databricks():
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory, spark):
-    """A folder holding `data/demo/course`, its year split and the split's stats.json."""
+    """A folder holding `data/demo/course`, its year split, the split's stats.json, and the
+    example legend files under `docs/examples/`."""
     from cropseries.config import SplitConfig
     from cropseries.split import run_split
     from cropseries.stats import compute_stats
 
     root = tmp_path_factory.mktemp("manual")
+    shutil.copytree(DOCS / "examples", root / "docs" / "examples")  # the legend files
     course, splits = root / "data/demo/course", root / "data/demo/splits"
     generated(course, pixels=400)
     run_split(spark, str(course), str(splits), SplitConfig())

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from cropseries.legend import BUILT_IN
+
 #: Top folders of the workspace as a notebook's context names them (without `/Workspace`).
 WORKSPACE_FOLDERS = ("Users", "Repos", "Shared")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -23,6 +25,14 @@ def repository_root(notebook_path: str) -> Path:
     if len(path.parts) > 1 and path.parts[1] in WORKSPACE_FOLDERS:
         path = PurePosixPath("/Workspace", *path.parts[1:])
     return Path(path).parent.parent
+
+
+def legend_spec(root: Path, value: str) -> str | None:
+    """A legend widget's value: empty for the dataset's own legend (None), a built-in name as
+    it is, a legend file read from the repository root if relative."""
+    if not value.strip():
+        return None
+    return value if value in BUILT_IN else repository_path(root, value)
 
 
 def repository_path(root: Path, value: str) -> str:

@@ -32,7 +32,8 @@ REASONS: dict[str, str] = {
     "length disagrees with it (bands: num_images*12*itemsize, img_dates: num_images*itemsize, "
     "scl_vals: num_images bytes; itemsize 2 for uint16be, 4 for int32le)",
     "empty_series": "num_images is 0: no image to learn from",
-    "unknown_cdl": "the CDL name is not in the CDL legend (nor an older alias)",
+    "unknown_cdl": "the label name is not one the legend knows (for a CDL legend: not in the "
+    "CDL legend, nor an older alias)",
     "year_not_in_split": "the year is in none of the configured splits (year, year+block)",
     "year_block_mismatch": "year+block: the year's split and the block's split differ",
     "double_crop": "a double crop in a split that does not keep them (double_crops_in)",
