@@ -82,7 +82,8 @@ def make_parse(mean, std, legend: ClassLegend, start_day=None, subsample: bool =
                 kept_bands,
                 ndvi[:, None],
                 tf.gather(scl, chosen)[:, None],
-                tf.gather(days, chosen)[:, None],
+                # the day channel: the relative day the bucket comes from (course_facts 4)
+                tf.clip_by_value(tf.gather(days, chosen) - first_kept, 0, 365)[:, None],
             ],
             axis=1,
         )

@@ -65,7 +65,8 @@ def reference_example(
     for b, images in in_bucket.items():
         i = images[0] if pick_keys is None else min(images, key=lambda j: (pick_keys[j], j))
         ndvi = reference_ndvi(bands[i][RED], bands[i][NIR])
-        raw[b] = [*bands[i], ndvi, scl[i], days[i]]
+        # the course's day channel: relative to where bucket 0 starts (course_facts 4)
+        raw[b] = [*bands[i], ndvi, scl[i], min(max(days[i] - origin, 0), clip_days)]
         filled[b] = True
     last_two = sorted(in_bucket)[-2:]
     vegetated = any(raw[b, 13] == VEGETATION for b in last_two)

@@ -171,19 +171,21 @@ def bucket_one(series, start, config=None, **keys):
 
 def test_window_edges_are_inclusive():
     got = bucket_one(one_row([0, 9, 10, 130, 131]), start=10)
-    np.testing.assert_array_equal(got.raw[0][got.filled[0], DAY], [10, 130])
+    # the day channel counts from the first kept image (day 10): course_facts section 4
+    np.testing.assert_array_equal(got.raw[0][got.filled[0], DAY], [0, 120])
     np.testing.assert_array_equal(np.flatnonzero(got.filled[0]), [0, 24])
 
 
-def test_days_count_from_the_first_image_and_buckets_from_the_first_kept_one():
+def test_buckets_and_the_day_channel_count_from_the_anchor():
     got = bucket_one(one_row([0, 12, 14, 18, 30]), start=11)
-    # kept days 12, 14, 18, 30 -> buckets (d - 12) // 5 = 0, 0, 1, 3; earliest wins in bucket 0
+    # kept days 12, 14, 18, 30 -> buckets (d - 12) // 5 = 0, 0, 1, 3; earliest wins in bucket 0;
+    # the day channel is d - 12, the day the bucket index comes from (course_facts section 4)
     np.testing.assert_array_equal(np.flatnonzero(got.filled[0]), [0, 1, 3])
-    np.testing.assert_array_equal(got.raw[0, [0, 1, 3], DAY], [12, 18, 30])
+    np.testing.assert_array_equal(got.raw[0, [0, 1, 3], DAY], [0, 6, 18])
     assert got.anchor_days[0] == 12
     anchored = bucket_one(one_row([0, 12, 14, 18, 30]), 11, LoaderConfig(anchor="window_start"))
     np.testing.assert_array_equal(np.flatnonzero(anchored.filled[0]), [0, 1, 3])
-    np.testing.assert_array_equal(anchored.raw[0, [0, 1, 3], DAY], [12, 18, 30])
+    np.testing.assert_array_equal(anchored.raw[0, [0, 1, 3], DAY], [1, 7, 19])
     assert anchored.anchor_days[0] == 11
 
 
@@ -198,9 +200,8 @@ def test_subsample_keeps_the_25_smallest_keys_in_time_order():
     days = list(range(0, 60, 2))  # 30 images in the window [0, 120]
     keys = np.arange(30, dtype=np.uint32)[::-1].copy()  # the last 25 images have the smallest keys
     got = bucket_one(one_row(days), 0, subsample_keys=keys)
-    kept_days = got.raw[0][got.filled[0], DAY]
-    assert kept_days[0] == 10  # images at days 0..8 were dropped; buckets from day 10
-    assert got.anchor_days[0] == 10
+    kept_days = got.raw[0][got.filled[0], DAY] + got.anchor_days[0]
+    assert got.anchor_days[0] == 10  # images at days 0..8 were dropped; buckets from day 10
     # days 10..58 two per 5-day bucket: the earlier (even offsets 0, 4 -> 10, 14 share bucket 0)
     np.testing.assert_array_equal(kept_days, [10, 16, 20, 26, 30, 36, 40, 46, 50, 56])
 
@@ -217,11 +218,12 @@ def test_empty_window_and_empty_series_give_zeros():
         assert not got.raw.any() and not got.filled.any() and not got.vegetated[0]
 
 
-def test_days_past_365_are_clipped_into_one_bucket_but_keep_their_day():
+def test_days_past_365_are_clipped_into_one_bucket():
     got = bucket_one(one_row([0, 300, 364, 366, 380, 420]), 300)
-    # clipped: 300, 364, 365, 365, 365 -> buckets 0, 12, 13, 13, 13; the earliest (366) wins
+    # clipped: 300, 364, 365, 365, 365 -> buckets 0, 12, 13, 13, 13; the earliest (366) wins,
+    # and its day channel is clip(366 - 300, 0, 365) = 66
     np.testing.assert_array_equal(np.flatnonzero(got.filled[0]), [0, 12, 13])
-    np.testing.assert_array_equal(got.raw[0, [0, 12, 13], DAY], [300, 364, 366])
+    np.testing.assert_array_equal(got.raw[0, [0, 12, 13], DAY], [0, 64, 66])
 
 
 def test_ndvi_truncates_toward_zero_and_defines_zero_sum():

@@ -120,13 +120,16 @@ def test_training_subsample_keeps_at_most_max_images_of_the_window(splits, stats
         full, full_mask, _ = reference_example(row["dates"], row["bands"], row["scl"], start)
         filled = got["raw"][e][got["mask"][e]]
         assert len(filled) <= 6
-        if not len(row["dates"]):
+        if not len(filled):
             continue
         days = row["dates"] - row["dates"][0]
-        assert all(start <= d <= start + 120 for d in filled[:, 14])
-        for values in filled:  # each kept image is a real image of the row, on its day
-            match = np.flatnonzero(days == values[14])
-            assert any((row["bands"][i] == values[:12]).all() for i in match)
+        in_window = np.flatnonzero((days >= start) & (days <= start + 120))
+        anchors = set()  # each kept image is a real image of the window, its day counted
+        for values in filled:  # from the first kept image (course_facts section 4)
+            match = [i for i in in_window if (row["bands"][i] == values[:12]).all()]
+            assert match, "a kept image is not an image of the window"
+            anchors.add(int(days[match[0]]) - int(values[14]))
+        assert len(anchors) == 1 and min(anchors) >= start and filled[0, 14] == 0
         subsampled += full_mask.sum() > got["mask"][e].sum()
     assert subsampled > 0
 

@@ -68,10 +68,12 @@ class Bucketed:
     """The kernel's output for E examples and B buckets, as the K filled buckets.
 
     `cells` int64 [K], ascending: example * B + bucket of each filled bucket; `images`
-    int64 [K]: the image of `series` that fills it; `days` int64 [K]: its day (days since
-    the row's first image). `anchor_days` int64 [E]: the day bucket 0 starts at (-1 for an
-    empty window with the first-kept anchor). `vegetated` bool [E]: SCL 4 (vegetation) in
-    one of the last two filled buckets. `values`, `raw` and `filled` build the arrays.
+    int64 [K]: the image of `series` that fills it; `days` int64 [K]: its day relative to the
+    anchor, as the course's day channel holds it (course_facts section 4): clip(day - day of
+    bucket 0's start, 0, clip_days), so the first filled bucket of a first-kept window holds
+    day 0. `anchor_days` int64 [E]: the day (since the row's first image) bucket 0 starts at
+    (-1 for an empty window with the first-kept anchor). `vegetated` bool [E]: the vegetation
+    rule's SCL in one of the last filled buckets. `values`, `raw` and `filled` build arrays.
     """
 
     series: PixelSeries
@@ -284,7 +286,7 @@ def bucketize(
         num_buckets=num_buckets,
         cells=example * num_buckets + bucket[chosen],
         images=image,
-        days=days[chosen],
+        days=np.clip(days[chosen] - anchor[example], 0, config.clip_days),
         anchor_days=anchor,
         vegetated=_vegetated(example, series.scl[image], num_examples, green_scl, last_buckets),
     )
