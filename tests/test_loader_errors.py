@@ -79,6 +79,15 @@ def test_dates_out_of_order_are_rejected(tmp_path):
         train_all(tmp_path)
 
 
+def test_an_scl_value_outside_the_stored_set_is_rejected(tmp_path):
+    table = rows_of(50)
+    scl = bytearray(table.column("scl_vals")[20].as_py())
+    scl[0] = 99
+    path = write_split_file(tmp_path, table_with("scl_vals", 20, bytes(scl), rows=50))
+    with pytest.raises(LoaderError, match=rf"{path}, row 20, column 'scl_vals': SCL value 99"):
+        train_all(tmp_path)
+
+
 def test_null_and_out_of_range_label_are_rejected(tmp_path):
     write_split_file(tmp_path, table_with("label", 45, None))
     with pytest.raises(LoaderError, match=r"row 45, column 'label': is null"):

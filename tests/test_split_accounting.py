@@ -27,7 +27,7 @@ CLEAN_PIXELS = 100
 
 def _bad_rows() -> tuple[pa.Table, list[str]]:
     """Rows of 2021, each broken in one way, and the reason each must be excluded for."""
-    rows = course_rows(9, 2021, seed=5, images=(2, 6), names=("Corn",)).to_pylist()
+    rows = course_rows(10, 2021, seed=5, images=(2, 6), names=("Corn",)).to_pylist()
     for i, row in enumerate(rows):
         row["lon"] = -91.5 + i * 0.01  # distinct locations, to find the rows again
     rows[0]["CDL"] = None
@@ -39,6 +39,7 @@ def _bad_rows() -> tuple[pa.Table, list[str]]:
     rows[6]["CDL"] = b"Kale"
     rows[7]["scl_vals"] += b"\x04"
     rows[8]["num_images"] = 2**62  # would overflow num_images * 24
+    rows[9]["scl_vals"] = b"\x63" + rows[9]["scl_vals"][1:]  # SCL 99: not a stored class
     reasons = [
         "null_value",
         "bad_location",
@@ -49,6 +50,7 @@ def _bad_rows() -> tuple[pa.Table, list[str]]:
         "unknown_cdl",
         "corrupt_bytes",
         "corrupt_bytes",
+        "bad_scl",
     ]
     return pa.Table.from_pylist(rows, schema=SCHEMA), reasons
 

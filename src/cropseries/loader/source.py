@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
 from cropseries.errors import ConfigError
 from cropseries.geo import pixel_ids
+from cropseries.layout import STORED_SCL
 from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
@@ -33,6 +34,7 @@ SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
 LOCATION_COLUMNS = ("lon", "lat")
+_STORED_SCL = np.array(sorted(STORED_SCL), np.uint8)
 #: Record batches read ahead of the kernel.
 READ_AHEAD = 2
 
@@ -196,6 +198,12 @@ def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) 
     if len(inside):
         row = int(np.searchsorted(series.offsets, inside[0], side="right") - 1)
         raise _fail(file, first_row + row, "img_dates", "dates are not ascending")
+    foreign = np.flatnonzero(~np.isin(series.scl, _STORED_SCL))
+    if len(foreign):
+        row = int(np.searchsorted(series.offsets, foreign[0], side="right") - 1)
+        value = int(series.scl[foreign[0]])
+        problem = f"SCL value {value} outside the stored set {sorted(STORED_SCL)}"
+        raise _fail(file, first_row + row, "scl_vals", problem)
     return series
 
 

@@ -12,6 +12,7 @@ import re
 
 from cropseries.codecs import bytes_per_image
 from cropseries.errors import CropseriesError, RunFailed
+from cropseries.layout import STORED_SCL
 from cropseries.reader import LayoutError, open_course_dataset, resolve
 
 
@@ -31,6 +32,7 @@ REASONS: dict[str, str] = {
     "corrupt_bytes": "num_images is negative or absurd (> MAX_IMAGES), or a byte column's "
     "length disagrees with it (bands: num_images*12*itemsize, img_dates: num_images*itemsize, "
     "scl_vals: num_images bytes; itemsize 2 for uint16be, 4 for int32le)",
+    "bad_scl": "an SCL value outside the set Part 1 stores (2, 3, 4, 5, 6, 10)",
     "empty_series": "num_images is 0: no image to learn from",
     "unknown_cdl": "the label name is not one the legend knows (for a CDL legend: not in the "
     "CDL legend, nor an older alias)",
@@ -41,6 +43,8 @@ REASONS: dict[str, str] = {
 
 _PARTITION_DIRS = re.compile(r"(?:^|/)bbox=[^/]+/year=\d{4}/[^/]+$")
 _RAW = ("lon", "lat", "CDL", "num_images", "bands", "img_dates", "scl_vals", "tiles")
+#: `scl_vals` as hex holds only stored SCL values, one byte (two hex digits) each.
+_STORED_SCL_HEX = "^(" + "|".join(f"{code:02X}" for code in sorted(STORED_SCL)) + ")*$"
 
 
 def check_input(path: str) -> tuple[str, ...]:
@@ -94,6 +98,7 @@ def row_problem(codec: str):
         F.when(any_null, F.lit("null_value"))
         .when(~has_location(), F.lit("bad_location"))
         .when(~lengths_agree, F.lit("corrupt_bytes"))
+        .when(~F.hex("scl_vals").rlike(_STORED_SCL_HEX), F.lit("bad_scl"))
         .when(n == 0, F.lit("empty_series"))
         .when(F.col("cdl_code").isNull(), F.lit("unknown_cdl"))
     )
