@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from cropseries.publish import publish, remove_leftovers
+from cropseries.publish import OutputBusy, publish, remove_leftovers
 from cropseries.reader import parquet_files
 from cropseries.synth import SynthConfig, generate
 
@@ -66,7 +67,25 @@ def test_a_generator_killed_midway_leaves_no_output_and_the_next_run_cleans_up(t
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not out.exists()
-    [leftover] = tmp_path.iterdir()
-    assert leftover.name.startswith("_course.staging-")
+    lock, staging = entries(tmp_path)  # both hidden from readers by their "_"
+    assert staging.startswith("_course.staging-") and lock == "_course.lock"
     generate(str(out), SynthConfig(pixels=20, years=(2021,)), progress=False)
     assert entries(tmp_path) == ["course"]
+
+
+def test_a_second_run_into_the_same_output_fails_fast_naming_the_first(tmp_path):
+    final = str(tmp_path / "out")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = tmp_path / "_out.lock"
+        lock.write_text(f"{socket.gethostname()} {sleeper.pid} {time.time():.0f}")
+        busy = pytest.raises(OutputBusy, match=rf"another run \(pid {sleeper.pid} on ")
+        with busy, publish(final) as staging:
+            Path(staging).write_text("never")
+        assert entries(tmp_path) == ["_out.lock"]  # the first run's lock, untouched
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    with publish(final) as staging:  # its process has ended: the lock is stale
+        Path(staging).write_text("done")
+    assert entries(tmp_path) == ["out"]

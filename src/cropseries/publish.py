@@ -7,20 +7,34 @@ that fails removes its staging, and any scratch whose name starts with it; a run
 killed leaves it behind, and the next publication of the same output removes it. The swap is
 renames (pyarrow's `move`): atomic on local disks, as good as the store's move elsewhere
 (`/Volumes`, `/dbfs`, `s3://`).
+
+Two runs publishing the same output at once would remove each other's staging, so a run
+first takes a lock beside the output (`_<name>.lock`, created exclusively, holding host, pid
+and time); a second run fails fast with `OutputBusy` naming the first. A lock whose process
+is gone (same host) is stale and taken over. Stores without exclusive creation (`s3://`) are
+not locked.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pyarrow.fs as pafs
 
+from cropseries.errors import RunFailed
 from cropseries.reader import resolve
 
 STAGING = "staging"
+
+
+class OutputBusy(RunFailed):
+    """Another run is publishing the same output; the message names it and the lock."""
 
 
 @contextmanager
@@ -32,13 +46,72 @@ def publish(final: str) -> Iterator[str]:
     parent = posixpath.dirname(local.rstrip("/"))
     if parent:
         fs.create_dir(parent, recursive=True)
-    remove_leftovers(final)
-    staging = _staging_name(final)
+    with _locked(final):
+        remove_leftovers(final)
+        staging = _staging_name(final)
+        try:
+            yield staging
+            _put_in_place(staging, final)
+        finally:
+            remove_leftovers(final, prefix=posixpath.basename(staging))
+
+
+@contextmanager
+def _locked(final: str) -> Iterator[None]:
+    """Hold `_<name>.lock` beside `final` while the block runs (local paths, /Volumes, /dbfs)."""
+    fs, _ = resolve(final)
+    if not isinstance(fs, pafs.LocalFileSystem):
+        yield
+        return
+    lock = resolve(_beside(final, f"_{_name(final)}.lock"))[1]
+    _acquire(lock, final)
     try:
-        yield staging
-        _put_in_place(staging, final)
+        yield
     finally:
-        remove_leftovers(final, prefix=posixpath.basename(staging))
+        os.remove(lock)
+
+
+def _acquire(lock: str, final: str) -> None:
+    holder = f"{socket.gethostname()} {os.getpid()} {time.time():.0f}"
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if not _stale(lock):
+                with open(lock) as handle:
+                    host, pid, since = (handle.read().split() + ["?", "?", "0"])[:3]
+                started = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(since)))
+                raise OutputBusy(
+                    f"{final}: another run (pid {pid} on {host}, since {started}) is writing "
+                    f"it; wait for it to end, or remove {lock} if none is running",
+                    file=final,
+                ) from None
+            os.remove(lock)
+            continue
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(holder)
+        return
+    raise OutputBusy(f"{final}: could not take the lock {lock}", file=final)
+
+
+def _stale(lock: str) -> bool:
+    """A lock of this host whose process has ended, or one left unwritten for a minute."""
+    try:
+        with open(lock) as handle:
+            host, pid, _ = handle.read().split()
+    except FileNotFoundError:
+        return True
+    except ValueError:  # being written this instant, or never finished
+        return time.time() - os.path.getmtime(lock) > 60
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def remove(path: str) -> None:
