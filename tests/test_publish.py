@@ -27,7 +27,7 @@ def test_a_file_and_a_folder_replace_the_old_output_whole(tmp_path):
         Path(staging).write_text("new")
     folder = tmp_path / "out"
     (folder / "old").mkdir(parents=True)
-    with publish(str(folder)) as staging:
+    with publish(str(folder), folder=True) as staging:
         os.makedirs(f"{staging}/new")
     assert (tmp_path / "a.txt").read_text() == "new"
     assert entries(folder) == ["new"] and entries(tmp_path) == ["a.txt", "out"]
@@ -37,7 +37,7 @@ def test_a_failed_run_leaves_the_old_output_and_no_staging(tmp_path):
     final = tmp_path / "out"
     final.mkdir()
     (final / "kept").write_text("old")
-    with pytest.raises(RuntimeError, match="midway"), publish(str(final)) as staging:
+    with pytest.raises(RuntimeError, match="midway"), publish(str(final), folder=True) as staging:
         os.makedirs(staging)
         Path(f"{staging}.scratch").write_text("spool")
         raise RuntimeError("midway")

@@ -59,6 +59,19 @@ def argument_type(parse):
     return parse_argument
 
 
+def at_least(minimum: float, kind=int):
+    """An argparse `type`: a `kind` number no smaller than `minimum`."""
+
+    def parse(text: str):
+        value = kind(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text}: must be at least {minimum}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a refused argument is one line (`error: ...`, exit status 2), no usage."""
 

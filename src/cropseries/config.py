@@ -81,6 +81,8 @@ class SplitConfig:
         years = [y for s in SPLITS for y in self.years[s]]
         if self.strategy != "block" and len(years) != len(set(years)):
             raise ConfigError(f"a year is listed in two splits: {self.years}")
+        if self.seed < 0:
+            raise ConfigError(f"seed={self.seed} must not be negative")
         if not self.block_size_m > 0:
             raise ConfigError(f"block_size_m must be positive, got {self.block_size_m}")
         if len(self.fractions) != 3 or min(self.fractions) < 0:
@@ -172,6 +174,8 @@ class LoaderConfig:
         for name in ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.seed is not None and self.seed < 0:
+            raise ConfigError(f"seed={self.seed} must not be negative")
         if self.shuffle_buffer < 0 or self.prefetch < 0:
             raise ConfigError("shuffle_buffer and prefetch must not be negative")
         if any(d < 0 for d in self.eval_start_days):

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import pyarrow.fs as pafs
 
-from cropseries.errors import RunFailed
+from cropseries.errors import CropseriesError, RunFailed
 from cropseries.reader import resolve
 
 STAGING = "staging"
@@ -38,11 +38,21 @@ class OutputBusy(RunFailed):
 
 
 @contextmanager
-def publish(final: str) -> Iterator[str]:
+def publish(final: str, folder: bool = False) -> Iterator[str]:
     """Yield the path to build `final` at (same spelling, nothing there yet); when the block
     ends, put what was built in place, replacing the old `final` whole. If the block raises,
-    `final` stays as it was. The folder `final` goes into is created if need be."""
+    `final` stays as it was. The folder `final` goes into is created if need be.
+
+    `folder` says whether `final` is a folder (else a file): an existing `final` of the other
+    kind is refused before any work (`export --out data/` must not replace a folder).
+    """
     fs, local = resolve(final)
+    found = fs.get_file_info(local).type
+    wrong = pafs.FileType.File if folder else pafs.FileType.Directory
+    if found == wrong:
+        kind = "a file" if folder else "a folder"
+        wanted = "a folder" if folder else "a file"
+        raise CropseriesError(f"{final}: is {kind}; give the path of {wanted} to write", file=final)
     parent = posixpath.dirname(local.rstrip("/"))
     if parent:
         fs.create_dir(parent, recursive=True)

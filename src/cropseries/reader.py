@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from cropseries.errors import CropseriesError
 from cropseries.layout import PARTITIONING, SCHEMA, equivalent_type
@@ -83,16 +84,35 @@ def open_course_dataset(path: str, check_schema: bool = True) -> CourseDataset:
         raise LayoutError(
             f"{path}: no .parquet files found (expected bbox=.../year=.../part-*.parquet)"
         )
-    partitioning = ds.partitioning(PARTITIONING, flavor="hive")
-    dataset = ds.dataset(
-        files, filesystem=fs, format="parquet", partitioning=partitioning, partition_base_dir=root
-    )
     if check_schema:
-        for fragment in dataset.get_fragments():
-            problems = schema_problems(fragment.physical_schema)
+        for file in files:
+            problems = schema_problems(_footer_schema(fs, file))
             if problems:
-                raise LayoutError(f"{fragment.path}: {problems[0]}")
+                raise LayoutError(f"{file}: {problems[0]}", file=file)
+    partitioning = ds.partitioning(PARTITIONING, flavor="hive")
+    try:
+        dataset = ds.dataset(
+            files,
+            filesystem=fs,
+            format="parquet",
+            partitioning=partitioning,
+            partition_base_dir=root,
+        )
+    except (OSError, pa.ArrowException) as err:
+        raise LayoutError(f"{path}: not a readable Parquet dataset ({err})") from None
     return CourseDataset(path=path, filesystem=fs, files=tuple(files), dataset=dataset)
+
+
+def _footer_schema(fs: pafs.FileSystem, file: str) -> pa.Schema:
+    """The schema in a Parquet file's footer; `LayoutError` naming the file if unreadable."""
+    try:
+        with fs.open_input_file(file) as handle:
+            return pq.ParquetFile(handle).schema_arrow
+    except (OSError, pa.ArrowException) as err:
+        detail = " ".join(str(err).split())
+        raise LayoutError(
+            f"{file}: not a readable Parquet file (truncated or corrupt?): {detail}", file=file
+        ) from None
 
 
 def schema_problems(schema: pa.Schema) -> list[str]:

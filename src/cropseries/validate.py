@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cropseries.cli import at_least
 from cropseries.codecs import (
     CODECS,
     DEFAULT_CODEC,
@@ -405,7 +406,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="check label names against this legend: course (CDL names, default), slides or a "
         "legend file (of CDL classes, or of your own labels)",
     )
-    parser.add_argument("--max-listed", type=int, default=50, help="problems listed in full")
+    parser.add_argument(
+        "--max-listed", type=at_least(0), default=50, help="problems listed in full"
+    )
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

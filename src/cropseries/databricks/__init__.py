@@ -4,5 +4,5 @@ Owns: the SDK client with its own authentication (profiles, environment variable
 `upload` and `run` commands. These modules never run on Databricks itself and never import
 Spark or TensorFlow.
 
-May import: `errors`.
+May import: `cli` (argument types), `errors`.
 """

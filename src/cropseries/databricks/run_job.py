@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable
 
+from cropseries.cli import at_least
 from cropseries.databricks.client import (
     WorkspaceError,
     add_profile_argument,
@@ -116,7 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="job parameter for this run, e.g. --param split_seed=3 (repeatable)",
     )
-    parser.add_argument("--poll", type=float, default=10.0, help="seconds between status checks")
+    parser.add_argument(
+        "--poll", type=at_least(0, float), default=10.0, help="seconds between status checks"
+    )
     add_profile_argument(parser)
 
 

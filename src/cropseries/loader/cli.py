@@ -11,7 +11,7 @@ import argparse
 import time
 from dataclasses import replace
 
-from cropseries.cli import argument_type
+from cropseries.cli import argument_type, at_least
 from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig, parse_codes
 from cropseries.layout import BANDS
@@ -124,7 +124,7 @@ def add_inspect_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `python -m cropseries inspect`."""
     add_input_arguments(parser, split="train")
     parser.add_argument("--out", required=True, help="the .html file to write")
-    parser.add_argument("--pixels", type=int, default=12, help="pixels in the figure")
+    parser.add_argument("--pixels", type=at_least(1), default=12, help="pixels in the figure")
     parser.add_argument("--band", choices=(*BANDS, "NDVI"), default="B08", help="shown first")
     add_config_arguments(parser)
 
@@ -151,7 +151,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 def add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `python -m cropseries loader-throughput`."""
     add_input_arguments(parser, split="train")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs to time (default: 2)")
+    parser.add_argument("--epochs", type=at_least(1), default=2, help="epochs to time (default: 2)")
     add_config_arguments(parser)
 
 

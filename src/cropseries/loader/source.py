@@ -213,7 +213,8 @@ def _labels(batch, kind, legend, file, first_row) -> tuple[np.ndarray, np.ndarra
         if (labels < 0).any():
             row = int(np.argmax(labels < 0))
             name = batch.column("CDL")[row].as_py()
-            raise _fail(file, first_row + row, "CDL", f"{name!r} is not a CDL class name")
+            what = "a CDL class name" if legend.scheme == "cdl" else f"a label of {legend.name!r}"
+            raise _fail(file, first_row + row, "CDL", f"{name!r} is not {what}")
         return labels, double
     labels = np.asarray(batch.column("label"), np.int32)
     bad = (labels < 0) | (labels >= legend.num_classes)
@@ -287,11 +288,22 @@ def decode_chunk(
     locations = "lon" in batch.schema.names
     lon = np.asarray(batch.column("lon"), np.float64) if locations else None
     lat = np.asarray(batch.column("lat"), np.float64) if locations else None
+    if locations:
+        _check_locations(lon, lat, file, first_row)
     if kind == "split":
         pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
     else:
         pixel_id = pixel_ids(lon, lat) if locations else None
     return Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
+
+
+def _check_locations(lon: np.ndarray, lat: np.ndarray, file: str, first_row: int) -> None:
+    """Coordinates in range: a NaN or absurd lon/lat cannot give a pixel id."""
+    for name, values, limit in (("lon", lon, 180), ("lat", lat, 90)):
+        bad = ~(np.abs(values) <= limit)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise _fail(file, first_row + row, name, f"{values[row]} is not a coordinate")
 
 
 def read_ahead(items: Iterator, depth: int = 2) -> Iterator:

@@ -8,6 +8,7 @@ unusable. Content checks that need decoding (dates, SCL values) are `validate`'s
 
 from __future__ import annotations
 
+import os
 import re
 
 from cropseries.codecs import bytes_per_image
@@ -66,6 +67,19 @@ def check_input(path: str) -> tuple[str, ...]:
                 "(the course layout); point --input at the dataset root"
             )
     return dataset.files
+
+
+def check_output(input_path: str, output_path: str) -> None:
+    """`SplitError` for an output that is the input or lies inside it (its files would be read
+    as input by the next run)."""
+    _, source = resolve(input_path)
+    _, target = resolve(output_path)
+    source, target = os.path.abspath(source), os.path.abspath(target)
+    if target == source or target.startswith(source.rstrip("/") + "/"):
+        raise SplitError(
+            f"{output_path}: lies inside the input {input_path}; write the split dataset elsewhere",
+            file=output_path,
+        )
 
 
 #: More images than this in one row (one a day for 270 years) can only be corruption.

@@ -21,7 +21,7 @@ from cropseries.legend import dump_legend, load_legend
 from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
 from cropseries.split.assign import assign_rows
-from cropseries.split.checks import SplitError, SplitFailed, check_input
+from cropseries.split.checks import SplitError, SplitFailed, check_input, check_output
 from cropseries.split.leakage import pixel_points
 from cropseries.split.report import SplitReport, measure
 from cropseries.split_dataset import (
@@ -127,7 +127,8 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
     """
     started = time.perf_counter()
     check_input(input_path)
-    with publish(output_path) as staging:
+    check_output(input_path, output_path)
+    with publish(output_path, folder=True) as staging:
         input_rows = _count_input(spark, input_path)
         if input_rows == 0:
             raise SplitError(f"{input_path}: the dataset has no rows")

@@ -52,6 +52,8 @@ class SynthConfig:
     def __post_init__(self) -> None:
         """Raise `SynthError` for arguments the generator cannot honour."""
         codec_dtype(self.codec)
+        if self.seed < 0:
+            raise SynthError(f"seed={self.seed} must not be negative")
         if not 1 <= self.boxes <= len(geometry.DELTA_BOXES):
             raise SynthError(f"boxes must be 1..{len(geometry.DELTA_BOXES)}, got {self.boxes}")
         if not 0 < self.pixels <= self.boxes * geometry.BOX_PIXELS**2:
@@ -246,7 +248,7 @@ def generate(out: str, config: SynthConfig, progress: bool = True, overwrite: bo
     total = config.pixels * len(config.years)
     files = 0
     with (
-        publish(out) as staging,
+        publish(out, folder=True) as staging,
         tqdm(
             total=total, unit=" pixel-years", disable=not progress, file=sys.stderr, unit_scale=True
         ) as bar,
