@@ -27,7 +27,7 @@ CLEAN_PIXELS = 100
 
 def _bad_rows() -> tuple[pa.Table, list[str]]:
     """Rows of 2021, each broken in one way, and the reason each must be excluded for."""
-    rows = course_rows(10, 2021, seed=5, images=(2, 6), names=("Corn",)).to_pylist()
+    rows = course_rows(12, 2021, seed=5, images=(2, 6), names=("Corn",)).to_pylist()
     for i, row in enumerate(rows):
         row["lon"] = -91.5 + i * 0.01  # distinct locations, to find the rows again
     rows[0]["CDL"] = None
@@ -40,6 +40,8 @@ def _bad_rows() -> tuple[pa.Table, list[str]]:
     rows[7]["scl_vals"] += b"\x04"
     rows[8]["num_images"] = 2**62  # would overflow num_images * 24
     rows[9]["scl_vals"] = b"\x63" + rows[9]["scl_vals"][1:]  # SCL 99: not a stored class
+    rows[10]["img_dates"] = rows[10]["img_dates"][::-1]  # bytes reversed: not ascending
+    rows[11]["img_dates"] = b"\x00\x01" + rows[11]["img_dates"][2:]  # day 1 is in 1970
     reasons = [
         "null_value",
         "bad_location",
@@ -51,6 +53,8 @@ def _bad_rows() -> tuple[pa.Table, list[str]]:
         "corrupt_bytes",
         "corrupt_bytes",
         "bad_scl",
+        "bad_dates",
+        "bad_dates",
     ]
     return pa.Table.from_pylist(rows, schema=SCHEMA), reasons
 
@@ -152,3 +156,25 @@ def test_a_crash_before_the_report_leaves_no_output(spark, damaged, tmp_path, mo
     with pytest.raises(OSError, match="disk full"):
         run_split(spark, damaged[0], str(tmp_path / "out"), SplitConfig())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("codec", ["uint16be", "int32le"])
+def test_the_date_check_reads_both_codecs(spark, codec):
+    from cropseries.split.checks import dates_ok
+
+    rows = course_rows(30, 2021, seed=9, images=(0, 40), codec=codec).to_pylist()
+    size = 2 if codec == "uint16be" else 4
+    swapped = [r for r in rows if r["num_images"] >= 2][:3]
+    for row in swapped:  # the first two dates swapped: not ascending unless they are equal
+        first, second = row["img_dates"][:size], row["img_dates"][size : 2 * size]
+        row["img_dates"] = second + first + row["img_dates"][2 * size :]
+    table = pa.Table.from_pylist(rows, schema=SCHEMA).append_column(
+        "year", pa.array([2021] * len(rows), pa.int32())
+    )
+    frame = spark.createDataFrame(table.select(["num_images", "img_dates", "year"]))
+    verdicts = [r["ok"] for r in frame.select(dates_ok(codec).alias("ok")).collect()]
+    expected = [
+        not (r in swapped and r["img_dates"][:size] != r["img_dates"][size : 2 * size])
+        for r in rows
+    ]
+    assert verdicts == expected and not all(verdicts)

@@ -34,6 +34,7 @@ REASONS: dict[str, str] = {
     "length disagrees with it (bands: num_images*12*itemsize, img_dates: num_images*itemsize, "
     "scl_vals: num_images bytes; itemsize 2 for uint16be, 4 for int32le)",
     "bad_scl": "an SCL value outside the set Part 1 stores (2, 3, 4, 5, 6, 10)",
+    "bad_dates": "img_dates not ascending, or a date outside the partition's year",
     "empty_series": "num_images is 0: no image to learn from",
     "unknown_cdl": "the label name is not one the legend knows (for a CDL legend: not in the "
     "CDL legend, nor an older alias)",
@@ -93,6 +94,33 @@ def has_location():
     return (F.abs("lon") <= 180) & (F.abs("lat") <= 90)
 
 
+def _day(codec: str, i: str) -> str:
+    """SQL: the `i`-th (0-based) value of `img_dates` as an integer, for the codec."""
+    if codec == "uint16be":
+        return f"cast(conv(hex(substring(img_dates, 2 * ({i}) + 1, 2)), 16, 10) as int)"
+    word = f"hex(substring(img_dates, 4 * ({i}) + 1, 4))"  # int32le: reverse the byte order
+    pairs = ", ".join(f"substr({word}, {k}, 2)" for k in (7, 5, 3, 1))
+    return f"cast(conv(concat({pairs}), 16, 10) as int)"
+
+
+def dates_ok(codec: str):
+    """Boolean Column: `img_dates` ascends and lies inside the row's `year` (the lengths must
+    agree with `num_images` first; validate reports the same)."""
+    from pyspark.sql import functions as F
+
+    first = "datediff(make_date(year, 1, 1), date'1970-01-01')"
+    last = "datediff(make_date(year, 12, 31), date'1970-01-01')"
+    ascending = (
+        f"num_images < 2 or forall(sequence(0, num_images - 2), "
+        f"i -> {_day(codec, 'i')} <= {_day(codec, 'i + 1')})"
+    )
+    inside = (
+        f"num_images = 0 or ({_day(codec, '0')} >= {first} "
+        f"and {_day(codec, 'num_images - 1')} <= {last})"
+    )
+    return F.expr(f"({ascending}) and ({inside})")
+
+
 def row_problem(codec: str):
     """String Column: the first of the row-level `REASONS` up to "unknown_cdl" that applies
     to a course-layout row (columns as read), or null for a usable row. `cdl_code` must be
@@ -113,6 +141,7 @@ def row_problem(codec: str):
         .when(~has_location(), F.lit("bad_location"))
         .when(~lengths_agree, F.lit("corrupt_bytes"))
         .when(~F.hex("scl_vals").rlike(_STORED_SCL_HEX), F.lit("bad_scl"))
+        .when(~dates_ok(codec), F.lit("bad_dates"))
         .when(n == 0, F.lit("empty_series"))
         .when(F.col("cdl_code").isNull(), F.lit("unknown_cdl"))
     )
