@@ -16,24 +16,7 @@ import numpy as np
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.pipeline import evaluation_dataset, training_dataset
-
-
-def course_model():
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((25, 12)),
-            keras.layers.Conv1D(64, 5, activation="relu"),
-            keras.layers.Conv1D(64, 5, activation="relu"),
-            keras.layers.Dropout(0.5),
-            keras.layers.MaxPool1D(2),
-            keras.layers.Flatten(),
-            keras.layers.Dense(50, activation="relu"),
-            keras.layers.Dense(7),
-            keras.layers.Softmax(),
-        ]
-    )
+from cropseries.train.model import course_model
 
 
 def main() -> None:
@@ -46,8 +29,8 @@ def main() -> None:
 
     keras.utils.set_random_seed(args.seed)
     config = LoaderConfig(seed=args.seed)
-    model = course_model()
-    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    model = course_model(7)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(training_dataset(args.splits, args.splits, config), epochs=args.epochs, verbose=2)
     right, days = [], []
     for batch in evaluation_dataset(args.splits, args.splits, config):

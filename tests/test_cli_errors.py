@@ -27,6 +27,8 @@ BAD_ARGUMENTS = {
                 "invalid choice"),
     "loader-throughput": (["--splits", "{tmp}/splits", "--exclude-scl", "cloud"],
                           "not a list of SCL codes"),
+    "train": (["--splits", "{tmp}/splits", "--out", "{tmp}/model", "--epochs", "0"],
+              "must be at least 1"),
     "upload": (["{tmp}", "/tmp/somewhere"], "not a folder in a Unity Catalog volume"),
     "run": (["--param", "split_seed"], "expected NAME=VALUE"),
 }  # fmt: skip

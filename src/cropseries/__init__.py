@@ -8,7 +8,7 @@ legends and their files), `geo`, `moments`, `writer`,
 `validate`, `session`, `notebook` and the command line, `cli`.
 
 May import: only its own top-level modules. The stage packages (`split`, `stats`, `loader`,
-`synth`, `figures`, `databricks`) build on them, never the reverse.
+`train`, `synth`, `figures`, `databricks`) build on them, never the reverse.
 """
 
 __version__ = "0.1.0"

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cropseries.loader.cli:throughput",
         "time training epochs of the loader over a split",
     ),
+    # 04_train commands
+    "train": ("cropseries.train.cli", "train the course's 1D-CNN on a split dataset (.keras)"),
     # Databricks commands
     "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
     "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),

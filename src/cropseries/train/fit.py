@@ -1,0 +1,98 @@
+"""Training the course's model from the loader: train split in, best model out as `.keras`.
+
+Each epoch draws new training windows from the train split; the val split is read in the
+loader's evaluation mode (every row at the course's start days), so the validation loss,
+which early stopping watches, measures the same thing every epoch. The weights of the best
+epoch are restored and the model is published whole.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cropseries.config import LoaderConfig
+from cropseries.errors import ConfigError
+from cropseries.loader.pipeline import evaluation_dataset, plan, to_dataset
+from cropseries.publish import publish
+from cropseries.stats import load_stats
+from cropseries.train.model import ModelConfig, course_model
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How the model is trained; the course's values by default."""
+
+    epochs: int = 40
+    """Epochs at most (course: up to 40)."""
+    patience: int = 5
+    """Epochs without a better val loss before stopping (not in the course)."""
+    learning_rate: float = 0.001
+    """Adam's learning rate (course: Keras' default, 0.001)."""
+    class_weights: bool = False
+    """Weigh the loss by stats.json's class weights (not in the course)."""
+    seed: int = 0
+    """Seeds Keras, TensorFlow and the loader's draws: the same run on CPU every time."""
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.patience < 1:
+            raise ConfigError(f"epochs={self.epochs} and patience={self.patience} must be >= 1")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate={self.learning_rate} must be positive")
+        if self.seed < 0:
+            raise ConfigError(f"seed={self.seed} must not be negative")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced: the saved model's path, the classes and the per-epoch history."""
+
+    model_path: str
+    classes: tuple[str, ...]
+    history: dict[str, list[float]]
+    best_epoch: int
+
+
+def train(
+    splits: str,
+    out: str,
+    config: TrainConfig | None = None,
+    loader: LoaderConfig | None = None,
+    model: ModelConfig | None = None,
+) -> TrainResult:
+    """Train the course's model on `splits` (a split dataset with stats.json) and save it as
+    `<out>/model.keras`; returns where, the classes and the history."""
+    import keras
+
+    config = config or TrainConfig()
+    loader = loader or LoaderConfig(seed=config.seed)
+    keras.utils.set_random_seed(config.seed)
+    job = plan(splits, splits, loader, training=True, split="train")
+    train_batches = to_dataset(job)
+    val_batches = evaluation_dataset(splits, splits, loader, split="val", extras=False)
+    network = course_model(job.legend.num_classes, loader.num_buckets, model)
+    network.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    weights = None
+    if config.class_weights:
+        weights = dict(enumerate(load_stats(splits).class_weights.tolist()))
+    stop = keras.callbacks.EarlyStopping(
+        "val_loss", patience=config.patience, restore_best_weights=True
+    )
+    history = network.fit(
+        train_batches,
+        validation_data=val_batches,
+        epochs=config.epochs,
+        class_weight=weights,
+        callbacks=[stop],
+        verbose=2,
+    ).history
+    path = f"{out.rstrip('/')}/model.keras"
+    with publish(path) as staging:
+        network.save(f"{staging}.keras")  # Keras wants the suffix; publish removes the spare
+        os.replace(f"{staging}.keras", staging)
+    losses = history["val_loss"]
+    return TrainResult(path, job.legend.classes, history, losses.index(min(losses)) + 1)

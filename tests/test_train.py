@@ -1,0 +1,74 @@
+"""04_train: the course's model learns from the loader's batches, the same way every time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixture_data import generated
+
+from cropseries.cli import main
+from cropseries.config import LoaderConfig
+from cropseries.errors import ConfigError
+from cropseries.train.fit import TrainConfig
+from cropseries.train.model import ModelConfig, course_model
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def test_the_model_is_the_courses_and_as_wide_as_the_legend():
+    model = course_model(9)
+    assert model.input_shape == (None, 25, 12) and model.output_shape == (None, 9)
+    kinds = [layer.__class__.__name__ for layer in model.layers]
+    assert kinds == ["Conv1D", "Conv1D", "Dropout", "MaxPooling1D", "Flatten", "Dense", "Dense",
+                     "Softmax"]  # fmt: skip
+    with pytest.raises(ConfigError, match="dropout"):
+        ModelConfig(dropout=1.0)
+    with pytest.raises(ConfigError, match="epochs"):
+        TrainConfig(epochs=0)
+
+
+@pytest.fixture(scope="module")
+def splits(spark, tmp_path_factory):
+    from cropseries.config import SplitConfig
+    from cropseries.split import run_split
+    from cropseries.stats import compute_stats
+
+    root = tmp_path_factory.mktemp("train")
+    course = generated(root / "course", pixels=1500)
+    run_split(spark, course, str(root / "splits"), SplitConfig())
+    compute_stats(spark, str(root / "splits"))
+    return str(root / "splits")
+
+
+def val_accuracy(model_path: str, splits: str) -> tuple[float, float]:
+    """Accuracy on the val split at the course's start days, and the majority-class rate."""
+    import keras
+
+    from cropseries.loader.pipeline import evaluation_dataset
+
+    model = keras.saving.load_model(model_path)
+    right, truth = [], []
+    for x, y in evaluation_dataset(splits, splits, LoaderConfig(), split="val", extras=False):
+        right.append(model.predict_on_batch(x).argmax(1) == y.numpy().argmax(1))
+        truth.append(y.numpy().argmax(1))
+    truth = np.concatenate(truth)
+    return float(np.concatenate(right).mean()), float(np.bincount(truth).max() / len(truth))
+
+
+def test_a_short_run_learns_well_above_the_majority_class(splits, tmp_path, capsys):
+    argv = ["train", "--splits", splits, "--out", str(tmp_path / "a"), "--epochs", "6"]
+    assert main([*argv, "--batch-size", "128", "--seed", "3"]) == 0
+    assert "model.keras: best epoch" in capsys.readouterr().out
+    accuracy, majority = val_accuracy(str(tmp_path / "a" / "model.keras"), splits)
+    assert accuracy > majority + 0.1, (accuracy, majority)
+
+
+def test_the_same_seed_trains_the_same_model(splits, tmp_path):
+    import keras
+
+    for name in ("a", "b"):
+        argv = ["train", "--splits", splits, "--out", str(tmp_path / name), "--epochs", "2"]
+        assert main([*argv, "--batch-size", "256", "--seed", "5"]) == 0
+    a, b = (keras.saving.load_model(str(tmp_path / n / "model.keras")) for n in ("a", "b"))
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
