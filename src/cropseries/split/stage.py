@@ -75,8 +75,9 @@ def tidy_spark_files(root: str) -> list[str]:
     """Drop Spark's checksum files and the job id from part-file names, below `root`.
 
     `part-00003-<job uuid>.c000.zstd.parquet` becomes `part-00003.c000.zstd.parquet`, so a
-    rerun writes the same names (and, with the same input, the same bytes). Returns the
-    data files' new paths, sorted.
+    rerun writes the same names (and, with the same input, the same rows and data pages;
+    docs/stages/split.md says what of the footer can differ). Returns the data files' new
+    paths, sorted.
     """
     fs, local = resolve(root)
     files = []
