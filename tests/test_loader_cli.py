@@ -9,7 +9,7 @@ from fixture_data import write_split_dataset, write_stats
 from cropseries.cli import main
 from cropseries.config import LoaderConfig
 from cropseries.course import COURSE_EVAL_START_DAYS
-from cropseries.loader.pipeline import batches, plan
+from cropseries.loader.pipeline import EXTRAS, batches, plan
 from cropseries.loader.windows import parse_start_days
 
 
@@ -65,7 +65,7 @@ def test_export_writes_the_evaluation_batches(tmp_path):
             )
         )
     )
-    for key in ("x", "y", "raw", "mask", "label", "pixel_id", "lon", "lat", "start_day"):
+    for key in ("x", "y", *EXTRAS):
         np.testing.assert_array_equal(got[key], np.concatenate([b[key] for b in expected]))
     assert got["x"].shape == (180 * 15, 25, 12) and got["x"].dtype == np.float32
     assert got["raw"].shape == (180 * 15, 25, 15)

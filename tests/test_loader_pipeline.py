@@ -48,6 +48,8 @@ def rows_by_pixel(folder: str) -> dict[int, dict]:
                 "bands": series.bands[lo:hi],
                 "scl": series.scl[lo:hi],
                 "label": table.column("label")[i].as_py(),
+                "year": table.column("year")[i].as_py(),
+                "cdl_code": table.column("cdl_code")[i].as_py(),
                 "double": table.column("is_double_crop")[i].as_py(),
                 "last_day": int(last[i]),
             }
@@ -85,6 +87,9 @@ def test_evaluation_is_every_row_at_every_start_day_in_file_row_day_order(splits
     expected_pixels = np.repeat(sorted(rows, key=lambda p: rows[p]["order"]), len(days))
     np.testing.assert_array_equal(got["pixel_id"], expected_pixels)
     np.testing.assert_array_equal(got["start_day"], np.tile(days, len(rows)))
+    for key in ("year", "cdl_code"):
+        expected = [rows[p][key] for p in got["pixel_id"]]
+        np.testing.assert_array_equal(got[key], expected, err_msg=key)
     assert_examples_match_reference(got, rows, read_stats(stats))
 
 
@@ -176,6 +181,9 @@ def test_course_layout_input_labels_by_legend_and_drops_double_crops(tmp_path, s
     assert len(got["x"]) == 2 * (~double).sum()
     expected = np.repeat([LEGEND.label_of(n.decode()) for n in names], 2)[np.repeat(~double, 2)]
     np.testing.assert_array_equal(got["label"], expected)
+    assert set(got["year"]) == {2021}  # from the year= folder
+    codes = np.repeat(LEGEND.codes(table.column("CDL")), 2)[np.repeat(~double, 2)]
+    np.testing.assert_array_equal(got["cdl_code"], codes)
     series = decode_series(table)
     for e in range(0, len(got["x"]), 7):
         i = np.flatnonzero(~double)[e // 2]

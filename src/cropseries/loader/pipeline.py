@@ -34,7 +34,7 @@ from cropseries.loader.windows import evaluation_windows, training_windows
 from cropseries.split_dataset import dataset_legend
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
-EXTRAS = ("raw", "mask", "label", "pixel_id", "lon", "lat", "start_day")
+EXTRAS = ("raw", "mask", "label", "pixel_id", "lon", "lat", "year", "cdl_code", "start_day")
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,8 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
             "pixel_id": chunk.pixel_id[rows],
             "lon": chunk.lon[rows],
             "lat": chunk.lat[rows],
+            "year": chunk.year[rows],
+            "cdl_code": chunk.cdl_code[rows],
             "start_day": cut.windows.start_days.astype(np.int32),
         }
     return columns
@@ -238,6 +240,8 @@ def _signature(plan: Plan) -> dict:
             "pixel_id": tf.TensorSpec([None], tf.int64),
             "lon": tf.TensorSpec([None], tf.float64),
             "lat": tf.TensorSpec([None], tf.float64),
+            "year": tf.TensorSpec([None], tf.int32),
+            "cdl_code": tf.TensorSpec([None], tf.int32),
             "start_day": tf.TensorSpec([None], tf.int32),
         }
     return spec

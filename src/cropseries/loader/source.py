@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import posixpath
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +34,10 @@ from cropseries.split_dataset import folder_name, split_files, split_names, spli
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
-LOCATION_COLUMNS = ("lon", "lat")
+#: What `read_chunks(locations=True)` reads besides, by input kind: where each row is, and its
+#: year and label code (a course layout has its year in the path and its code in `CDL`).
+IDENTITY_COLUMNS = {"split": ("lon", "lat", "year", "cdl_code"), "course": ("lon", "lat")}
+_YEAR_FOLDER = re.compile(r"(?:^|/)year=(\d+)(?:/|$)")
 _STORED_SCL = np.array(sorted(STORED_SCL), np.uint8)
 #: Record batches read ahead of the kernel.
 READ_AHEAD = 2
@@ -94,9 +98,11 @@ class Chunk:
     """A decoded record batch: rows `first_row`.. of `file`, and what the loader needs of them.
 
     `labels` int32 [R] (class before the vegetation rule), `double_crop` bool [R],
-    `pixel_id` int64 [R], `lon`/`lat` float64 [R] (the last three None unless locations
-    were asked for; a split's pixel_id is always there). `series.bands` is left in the
-    codec's dtype: the kernel converts only the images it keeps.
+    `pixel_id` int64 [R], `lon`/`lat` float64 [R], `year` int32 [R] (-1 where a course
+    layout's path has no `year=` folder) and `cdl_code` int32 [R] (the label's code: CDL
+    code, or position in the legend's own names); the last five None unless locations were
+    asked for (a split's pixel_id is always there). `series.bands` is left in the codec's
+    dtype: the kernel converts only the images it keeps.
     """
 
     file: str
@@ -107,6 +113,8 @@ class Chunk:
     pixel_id: np.ndarray | None
     lon: np.ndarray | None
     lat: np.ndarray | None
+    year: np.ndarray | None = None
+    cdl_code: np.ndarray | None = None
 
 
 def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
@@ -244,11 +252,12 @@ def read_chunks(
     while it decodes Parquet), so reading overlaps the kernel; checking and decoding run
     in the caller's thread. Raises LoaderError naming the file, row (within the file) and
     column of a corrupt row.
-    `locations` also reads lon/lat (and, for a course layout, derives pixel ids from them).
+    `locations` also reads lon/lat, year and label codes (and, for a course layout, derives
+    pixel ids from the coordinates).
     """
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
     if locations:
-        columns += LOCATION_COLUMNS
+        columns += IDENTITY_COLUMNS[source.kind]
     units = list(units)
     for file in dict.fromkeys(u.file for u in units):
         missing = [c for c in columns if c not in source.footers[file].schema.names]
@@ -281,7 +290,8 @@ def decode_chunk(
 ) -> Chunk:
     """Check and decode one record batch (rows `first_row`.. of `file`) of a `kind` input.
 
-    Locations (lon, lat, and course-layout pixel ids) are decoded if the batch has them.
+    Locations (lon, lat, year, label code, and course-layout pixel ids) are decoded if the
+    batch has them.
     """
     series = _check_series(batch, file, first_row, codec)
     labels, double = _labels(batch, kind, legend, file, first_row)
@@ -294,7 +304,23 @@ def decode_chunk(
         pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
     else:
         pixel_id = pixel_ids(lon, lat) if locations else None
-    return Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
+    chunk = Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
+    if not locations:
+        return chunk
+    return replace(chunk, year=_years(batch, kind, file), cdl_code=_codes(batch, kind, legend))
+
+
+def _years(batch: pa.RecordBatch, kind: str, file: str) -> np.ndarray:
+    if kind == "split":
+        return np.asarray(batch.column("year"), np.int32)
+    folder = _YEAR_FOLDER.search(file)
+    return np.full(batch.num_rows, int(folder.group(1)) if folder else -1, np.int32)
+
+
+def _codes(batch: pa.RecordBatch, kind: str, legend: ClassLegend) -> np.ndarray:
+    if kind == "split":
+        return np.asarray(batch.column("cdl_code"), np.int32)
+    return legend.codes(batch.column("CDL")).astype(np.int32)
 
 
 def _check_locations(lon: np.ndarray, lat: np.ndarray, file: str, first_row: int) -> None:
