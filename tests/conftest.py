@@ -9,6 +9,9 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
+# MLflow's logger keeps the sys.stderr it finds when first imported; imported inside a test
+# that captures output, it would write to a closed stream after that test.
+import mlflow  # noqa: F401
 import plotly.io as pio
 import pytest
 from plotly.io.base_renderers import ExternalRenderer

@@ -1,6 +1,9 @@
-"""04_train: the course's model learns from the loader's batches, the same way every time."""
+"""04_train: the course's model learns from the loader's batches, the same way every time, and
+each run is one MLflow run with its parameters, metrics, model, scores and figures."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ from fixture_data import generated
 
 from cropseries.cli import main
 from cropseries.config import LoaderConfig
+from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.errors import ConfigError
 from cropseries.train.fit import TrainConfig
 from cropseries.train.model import ModelConfig, course_model
@@ -55,12 +59,41 @@ def val_accuracy(model_path: str, splits: str) -> tuple[float, float]:
     return float(np.concatenate(right).mean()), float(np.bincount(truth).max() / len(truth))
 
 
-def test_a_short_run_learns_well_above_the_majority_class(splits, tmp_path, capsys):
-    argv = ["train", "--splits", splits, "--out", str(tmp_path / "a"), "--epochs", "6"]
+def test_a_short_run_learns_well_above_the_majority_class_and_is_one_mlflow_run(
+    splits, tmp_path, capsys
+):
+    from mlflow.tracking import MlflowClient
+
+    out = tmp_path / "a"
+    argv = ["train", "--splits", splits, "--out", str(out), "--epochs", "6"]
     assert main([*argv, "--batch-size", "128", "--seed", "3"]) == 0
     assert "model.keras: best epoch" in capsys.readouterr().out
-    accuracy, majority = val_accuracy(str(tmp_path / "a" / "model.keras"), splits)
+    accuracy, majority = val_accuracy(str(out / "model.keras"), splits)
     assert accuracy > majority + 0.1, (accuracy, majority)
+    argv = ["evaluate", "--splits", splits, "--model", str(out / "model.keras"), "--out", str(out)]
+    assert main(argv) == 0
+    scores = json.loads((out / "evaluation.json").read_text())
+    assert scores["accuracy"] > scores["majority_rate"] + 0.1, scores["accuracy"]
+
+    client = MlflowClient((out / "mlruns").as_uri())
+    [experiment] = [e for e in client.search_experiments() if e.name == "cropseries"]
+    [run] = client.search_runs([experiment.experiment_id])  # evaluate logged to the same run
+    params, metrics = run.data.params, run.data.metrics
+    assert params["train.epochs"] == "6" and params["loader.batch_size"] == "128"
+    assert params["split.strategy"] == "year" and int(params["rows.train"]) > 0
+    steps = {m.step for m in client.get_metric_history(run.info.run_id, "val_loss")}
+    assert steps == set(range(len(steps))) and 1 <= len(steps) <= 6  # one per epoch
+    assert metrics["best_epoch"] <= len(steps)
+    by_day = client.get_metric_history(run.info.run_id, "test_accuracy_by_start_day")
+    assert [m.step for m in by_day] == list(COURSE_EVAL_START_DAYS)
+    assert metrics["test_accuracy"] == pytest.approx(scores["accuracy"])
+    artifacts = {a.path for folder in ("figures", "evaluation") for a in
+                 client.list_artifacts(run.info.run_id, folder)}  # fmt: skip
+    assert {"figures/training_curves.html", "figures/test_confusion_matrix.html",
+            "figures/test_accuracy_by_start_day.html", "figures/test_map_start_day_45.html",
+            "evaluation/evaluation.json"} <= artifacts  # fmt: skip
+    [model] = client.search_logged_models([experiment.experiment_id])
+    assert model.source_run_id == run.info.run_id
 
 
 def test_the_same_seed_trains_the_same_model(splits, tmp_path):

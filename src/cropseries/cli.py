@@ -40,7 +40,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "time training epochs of the loader over a split",
     ),
     # 04_train commands
-    "train": ("cropseries.train.cli", "train the course's 1D-CNN on a split dataset (.keras)"),
+    "train": (
+        "cropseries.train.cli:train",
+        "train the course's 1D-CNN on a split dataset (.keras, an MLflow run)",
+    ),
+    "evaluate": (
+        "cropseries.train.cli:evaluate",
+        "judge a .keras model by start day on a split (results Parquet, MLflow)",
+    ),
     # Databricks commands
     "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
     "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),

@@ -1,7 +1,8 @@
-"""The course's published numbers, typed once (course_facts section 4).
+"""The course's published numbers, typed once (course_facts sections 4 and 5).
 
 The loader falls back to the normalization constants (`--stats course`), the generator's
-realism report compares with them, and `LoaderConfig` evaluates at the start days.
+realism report compares with them, `LoaderConfig` evaluates at the start days, and 04_train's
+figures draw the published accuracy beside a model's.
 """
 
 from __future__ import annotations
@@ -21,3 +22,7 @@ COURSE_BAND_STD: tuple[float, ...] = (
 
 #: The course's evaluation start days: 0, 15, ..., 195 and 200 (15 windows per pixel).
 COURSE_EVAL_START_DAYS: tuple[int, ...] = (*range(0, 200, 15), 200)
+
+#: The course's Part 3 test accuracy at the two start days it published (2019 dense test box,
+#: real data; course_facts section 5): "about 0.59 (start day 45) to 0.86 (start day 180)".
+COURSE_ACCURACY_BY_START_DAY: dict[int, float] = {45: 0.59, 180: 0.86}

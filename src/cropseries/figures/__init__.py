@@ -1,8 +1,9 @@
 """Plotly figures for inspecting every stage; each module draws one stage's output.
 
 Owns: drawing. Figures take the data types the stages produce (reports, statistics, pixel
-views) and only draw them; no stage imports a figure except a command that writes one.
+views, scores) and only draw them; no stage imports a figure except a command that writes one
+and 04_train's tracked runs, which log theirs with the run.
 
-May import: `codecs`, `config`, `layout`, `moments`, `reader`, `split_dataset`, and the data
-types of `split`, `stats` and `loader`.
+May import: `codecs`, `config`, `course`, `layout`, `moments`, `reader`, `split_dataset`, and
+the data types of `split`, `stats`, `loader` and `train`.
 """

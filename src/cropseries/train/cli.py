@@ -1,6 +1,6 @@
-"""`python -m cropseries train`: the course's model trained on a split dataset, saved as .keras.
-
-A thin wrapper over `fit.train`; TensorFlow is imported only when the command runs.
+"""04_train's commands: `train` (the course's model, saved as .keras) and `evaluate` (a model
+judged by start day), each an MLflow run (`stage`). TensorFlow and MLflow are imported only
+when a command runs.
 """
 
 from __future__ import annotations
@@ -9,11 +9,29 @@ import argparse
 
 from cropseries.cli import at_least
 from cropseries.config import LoaderConfig
+from cropseries.loader.cli import add_config_arguments, add_input_arguments, config_from
+from cropseries.loader.windows import parse_start_days
 
 _DEFAULT_BATCH = LoaderConfig().batch_size
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_tracking_arguments(parser: argparse.ArgumentParser) -> None:
+    """--experiment and --tracking-uri (defaults: `tracking.tracking`)."""
+    parser.add_argument(
+        "--experiment",
+        help="MLflow experiment (default: 'cropseries'; on Databricks /Users/<you>/cropseries)",
+    )
+    parser.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, on Databricks the "
+        "workspace, else a file store OUT/mlruns; evaluate: where the model's training run is)",
+    )
+
+
+# -- train -----------------------------------------------------------------------------------
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `python -m cropseries train`, one per `TrainConfig` field."""
     parser.add_argument("--splits", required=True, help="split dataset with stats.json")
     parser.add_argument("--out", required=True, help="folder for model.keras")
@@ -25,11 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--class-weights", action="store_true", help="weigh the loss by stats.json's weights"
     )
+    add_tracking_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    """`python -m cropseries train`: train, then print where the model is and its best epoch."""
-    from cropseries.train.fit import TrainConfig, train
+def run_train(args: argparse.Namespace) -> int:
+    """`python -m cropseries train`: train, then print where the model and the run are."""
+    from cropseries.train.fit import TrainConfig
+    from cropseries.train.stage import train_tracked
+    from cropseries.train.tracking import tracking
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -39,11 +60,64 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     loader = LoaderConfig(batch_size=args.batch_size, seed=args.seed)
-    result = train(args.splits, args.out, config, loader)
-    best = result.best_epoch - 1
+    where = tracking(args.out, args.experiment, args.tracking_uri)
+    run = train_tracked(args.splits, args.out, where, config, loader)
+    result, best = run.result, run.result.best_epoch - 1
     print(
         f"wrote {result.model_path}: best epoch {result.best_epoch}, val loss "
         f"{result.history['val_loss'][best]:.3f}, val accuracy "
         f"{result.history['val_accuracy'][best]:.3f} ({len(result.classes)} classes)"
     )
+    print(f"MLflow run {run.run_id} in experiment {where.experiment!r} at {where.uri}")
+    return 0
+
+
+# -- evaluate --------------------------------------------------------------------------------
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m cropseries evaluate`: the loader's input and windowing options,
+    the model, the start days, the output folder and where to track."""
+    add_input_arguments(parser, split="test")
+    parser.add_argument("--model", required=True, help="a .keras model (Keras 3, or the course's)")
+    parser.add_argument("--out", required=True, help="folder for results.parquet, evaluation.json")
+    parser.add_argument(
+        "--start-days",
+        type=parse_start_days,
+        default=LoaderConfig().eval_start_days,
+        help="evaluation window starts: '0,15,...,200' (the course's, default) or a list",
+    )
+    parser.add_argument(
+        "--run-id", help="MLflow run to log to (default: the run that trained the model)"
+    )
+    add_tracking_arguments(parser)
+    add_config_arguments(parser)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """`python -m cropseries evaluate`: scores by start day, results table, MLflow run."""
+    from cropseries.train.stage import evaluate_tracked, evaluation_tracking
+
+    where = evaluation_tracking(args.model, args.out, args.experiment, args.tracking_uri)
+    run = evaluate_tracked(
+        args.splits,
+        args.model,
+        args.out,
+        where,
+        args.run_id,
+        stats=args.stats,
+        config=config_from(args),
+        split=args.split,
+        start_days=args.start_days,
+        layout=args.layout,
+    )
+    scores = run.result.scores
+    print(
+        f"{run.result.split}: accuracy {scores.accuracy:.3f} over {scores.examples:,} examples "
+        f"(majority class {scores.majority_rate:.3f})"
+    )
+    for day, accuracy in zip(scores.start_days, scores.accuracy_by_start_day, strict=True):
+        print(f"  start day {day:>3}: {accuracy:.3f}")
+    print(f"wrote {run.result.results_path} and {run.result.scores_path}")
+    print(f"MLflow run {run.run_id} in experiment {where.experiment!r} at {where.uri}")
     return 0

@@ -9,11 +9,13 @@ epoch are restored and the model is published whole.
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cropseries.config import LoaderConfig
 from cropseries.errors import ConfigError
-from cropseries.loader.pipeline import evaluation_dataset, plan, to_dataset
+from cropseries.loader.pipeline import plan, to_dataset
 from cropseries.publish import publish
 from cropseries.stats import load_stats
 from cropseries.train.model import ModelConfig, course_model
@@ -45,12 +47,14 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainResult:
-    """What a run produced: the saved model's path, the classes and the per-epoch history."""
+    """What a run produced: the saved model's path, the classes, the per-epoch history, the
+    epoch whose weights were kept, and the rows of the train and val splits."""
 
     model_path: str
     classes: tuple[str, ...]
     history: dict[str, list[float]]
     best_epoch: int
+    rows: dict[str, int]
 
 
 def train(
@@ -59,17 +63,18 @@ def train(
     config: TrainConfig | None = None,
     loader: LoaderConfig | None = None,
     model: ModelConfig | None = None,
+    callbacks: Sequence = (),
 ) -> TrainResult:
     """Train the course's model on `splits` (a split dataset with stats.json) and save it as
-    `<out>/model.keras`; returns where, the classes and the history."""
+    `<out>/model.keras`; returns where, the classes and the history. `callbacks` are Keras
+    callbacks run beside early stopping (e.g. MLflow's)."""
     import keras
 
     config = config or TrainConfig()
     loader = loader or LoaderConfig(seed=config.seed)
     keras.utils.set_random_seed(config.seed)
     job = plan(splits, splits, loader, training=True, split="train")
-    train_batches = to_dataset(job)
-    val_batches = evaluation_dataset(splits, splits, loader, split="val", extras=False)
+    val = plan(splits, splits, loader, training=False, split="val")
     network = course_model(job.legend.num_classes, loader.num_buckets, model)
     network.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
@@ -82,12 +87,15 @@ def train(
     stop = keras.callbacks.EarlyStopping(
         "val_loss", patience=config.patience, restore_best_weights=True
     )
+    # The loader's epochs end when the data does (their length is not known in advance), which
+    # Keras reports as "input ran out of data" although nothing is wrong.
+    warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
     history = network.fit(
-        train_batches,
-        validation_data=val_batches,
+        to_dataset(job),
+        validation_data=to_dataset(val),
         epochs=config.epochs,
         class_weight=weights,
-        callbacks=[stop],
+        callbacks=[stop, *callbacks],
         verbose=2,
     ).history
     path = f"{out.rstrip('/')}/model.keras"
@@ -95,4 +103,6 @@ def train(
         network.save(f"{staging}.keras")  # Keras wants the suffix; publish removes the spare
         os.replace(f"{staging}.keras", staging)
     losses = history["val_loss"]
-    return TrainResult(path, job.legend.classes, history, losses.index(min(losses)) + 1)
+    best = losses.index(min(losses)) + 1
+    rows = {"train": job.source.num_rows, "val": val.source.num_rows}
+    return TrainResult(path, job.legend.classes, history, best, rows)

@@ -32,15 +32,17 @@ class ModelConfig:
             raise ConfigError(f"dropout={self.dropout} must be in [0, 1)")
 
 
-def course_model(num_classes: int, num_buckets: int = 25, config: ModelConfig | None = None):
-    """The course's 1D-CNN: float32 [batch, num_buckets, 12] in, class probabilities
+def course_model(
+    num_classes: int, num_buckets: int = 25, config: ModelConfig | None = None, bands: int = 12
+):
+    """The course's 1D-CNN: float32 [batch, num_buckets, bands] in, class probabilities
     float32 [batch, num_classes] out (softmax, the legend's order)."""
     import keras
 
     config = config or ModelConfig()
     return keras.Sequential(
         [
-            keras.Input((num_buckets, 12)),
+            keras.Input((num_buckets, bands)),
             keras.layers.Conv1D(config.filters, config.kernel_size, activation="relu"),
             keras.layers.Conv1D(config.filters, config.kernel_size, activation="relu"),
             keras.layers.Dropout(config.dropout),
