@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 DEMO_PIXELS ?= 20000
+DEMO_EPOCHS ?= 10
 # The Databricks serverless environment the job runs in (databricks.yml): every package it ships is
 # installed here at its version, so the tests run the versions serverless runs. Its published
 # constraints read `name~=version`; PINS is that as installed: `==version` (`==major.minor.*` for
@@ -57,6 +58,9 @@ demo: $(STAMP) java
 	$(PY) -m cropseries split --input $(DEMO_DIR)/course --output $(DEMO_DIR)/splits --strategy year --seed 7
 	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
 	$(PY) -m cropseries loader-throughput --splits $(DEMO_DIR)/splits --epochs 2
+	$(PY) -m cropseries train --splits $(DEMO_DIR)/splits --out $(DEMO_DIR)/train --epochs $(DEMO_EPOCHS) --seed 7
+	$(PY) -m cropseries evaluate --splits $(DEMO_DIR)/splits --model $(DEMO_DIR)/train/model.keras --out $(DEMO_DIR)/train
+	@echo "The run in MLflow's UI: mlflow ui --backend-store-uri $(DEMO_DIR)/train/mlruns (docs/stages/train.md)"
 
 test: $(STAMP) java docs
 	$(PY) -m ruff check src tests bench notebooks
@@ -70,6 +74,7 @@ bench: $(STAMP) java
 	$(PY) bench/loader.py
 	$(PY) bench/split.py
 	$(PY) bench/stats.py
+	$(PY) bench/train_input.py
 
 clean:
 	rm -rf $(VENV) $(DOCS_VENV) site data .pytest_cache .hypothesis

@@ -33,7 +33,7 @@ from bundle_config import (
 
 TARGETS = sorted(yaml.safe_load((REPO / "databricks.yml").read_text())["targets"])
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))
-STAGES = ["01_split", "02_stats", "03_loader"]
+STAGES = ["01_split", "02_stats", "03_loader", "04_train"]
 needs_schema = pytest.mark.skipif(
     SCHEMA_PATH is None,
     reason="shared/reference/databricks-bundle-schema.json is not beside this checkout",
@@ -111,7 +111,7 @@ def test_an_unknown_variable_reference_is_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_tasks_run_split_then_stats_then_loader(target):
+def test_tasks_run_split_then_stats_then_loader_then_train(target):
     job = jobs(load_bundle(target=target))["cropseries"]
     tasks = job_tasks(job)
     assert [task.task_key for task in tasks] == STAGES
@@ -125,8 +125,8 @@ def test_serverless_targets_use_volume_paths_and_no_cluster(target):
     for task in job.tasks:
         assert (task.job_cluster_key, task.existing_cluster_id, task.new_cluster) == (None,) * 3
         assert task.libraries == []  # serverless tasks get packages from their environment
-    paths = {p.name: p.default for p in job.parameters if str(p.default).startswith("/")}
-    assert paths and all(
+    paths = {p.name: p.default for p in job.parameters if p.name.endswith("_path")}
+    assert len(paths) == 3 and all(
         path.startswith("/Volumes/workspace/default/cropseries/") for path in paths.values()
     )
 
@@ -140,8 +140,8 @@ def test_classic_target_runs_every_task_on_one_single_node_cluster_with_the_whee
     for task in job.tasks:
         assert task.job_cluster_key == cluster.job_cluster_key and task.environment_key is None
         assert [Path(lib.whl) for lib in task.libraries] == [REPO / "dist" / "*.whl"]
-    paths = [p.default for p in job.parameters if "/" in str(p.default)]
-    assert paths and all(path.startswith("dbfs:/") for path in paths)
+    paths = [p.default for p in job.parameters if p.name.endswith("_path")]
+    assert len(paths) == 3 and all(path.startswith("dbfs:/") for path in paths)
 
 
 def test_the_wheel_artifact_is_built_where_the_classic_tasks_look_for_it():
@@ -363,3 +363,12 @@ def copy_bundle(dest: Path) -> None:
     (dest / "databricks.yml").write_text((REPO / "databricks.yml").read_text())
     for path in (REPO / "resources").glob("*.yml"):
         (dest / "resources" / path.name).write_text(path.read_text())
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_training_runs_are_tracked_in_an_experiment_under_the_deploying_users_folder(target):
+    job = jobs(load_bundle(target=target))["cropseries"]
+    defaults = {p.name: p.default for p in job.parameters}
+    assert defaults["experiment"] == "/Users/someone@example.com/cropseries"
+    [train] = [task for task in job.tasks if task.task_key == "04_train"]
+    assert train.notebook_task.base_parameters["experiment"] == "{{job.parameters.experiment}}"

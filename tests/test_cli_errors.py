@@ -29,6 +29,8 @@ BAD_ARGUMENTS = {
                           "not a list of SCL codes"),
     "train": (["--splits", "{tmp}/splits", "--out", "{tmp}/model", "--epochs", "0"],
               "must be at least 1"),
+    "evaluate": (["--splits", "{tmp}/splits", "--model", "{tmp}/m.keras", "--out", "{tmp}/e",
+                  "--start-days", "0,x"], "start days"),
     "upload": (["{tmp}", "/tmp/somewhere"], "not a folder in a Unity Catalog volume"),
     "run": (["--param", "split_seed"], "expected NAME=VALUE"),
 }  # fmt: skip

@@ -25,6 +25,7 @@ RUN_ORDER = (
     "stages/split.md",
     "stages/stats.md",
     "stages/loader.md",
+    "stages/train.md",
     "legends.md",
     "getting-started.md",
     "errors.md",

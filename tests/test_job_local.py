@@ -68,11 +68,32 @@ def check_loader(output: Path, result: dict) -> None:
         assert ((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all(), name
 
 
-CHECKS = {"01_split": check_split, "02_stats": check_stats, "03_loader": check_loader}
+def check_train(output: Path, result: dict) -> None:
+    """04_train left a model, its results and one MLflow run holding both (locally, a file
+    store beside them, in the experiment the job names)."""
+    train = output.parent / "train"
+    for name in ("model.keras", "results.parquet", "evaluation.json", "mlflow_run.json"):
+        assert (train / name).is_file(), name
+    assert result["judged"].run_id == result["trained"].run_id
+    assert result["where"].experiment == "/Users/someone@example.com/cropseries"
+    scores = json.loads((train / "evaluation.json").read_text())
+    report = json.loads((output / "split_report.json").read_text())
+    assert scores["examples"] == 15 * report["rows"]["test"]  # every test row, 15 start days
+    assert (train / "mlruns").is_dir()
+
+
+CHECKS = {
+    "01_split": check_split,
+    "02_stats": check_stats,
+    "03_loader": check_loader,
+    "04_train": check_train,
+}
 
 
 def test_the_job_runs_its_notebooks_in_order_on_generated_data(spark, data_root):
-    config = load_bundle(target="dev", variables={"data_root": str(data_root)})
+    # Two epochs: the job's 40 would only make this test slower.
+    variables = {"data_root": str(data_root), "train_epochs": "2"}
+    config = load_bundle(target="dev", variables=variables)
     job = jobs(config)["cropseries"]
     output = Path(next(p.default for p in job.parameters if p.name == "output_path"))
     assert output.parent == data_root

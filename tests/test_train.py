@@ -105,3 +105,18 @@ def test_the_same_seed_trains_the_same_model(splits, tmp_path):
     a, b = (keras.saving.load_model(str(tmp_path / n / "model.keras")) for n in ("a", "b"))
     for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
+
+
+def test_the_notebook_trains_judges_and_shows_the_figures(spark, splits, tmp_path):
+    from conftest import run_notebook
+
+    out = tmp_path / "train"
+    widgets = {"splits": splits, "out": str(out), "epochs": "2", "batch_size": "256"}
+    result = run_notebook("04_train", spark, widgets)
+    assert (out / "model.keras").exists() and (out / "results.parquet").exists()
+    assert result["judged"].run_id == result["trained"].run_id
+    titles = [figure["layout"]["title"]["text"] for figure in result["_figures"]]
+    assert len(titles) == 4 and titles[0].startswith("Training curves")
+    assert "Confusion matrix" in titles[2] and "start day 45" in titles[3]
+    for figure in result["_figures"]:
+        assert figure["data"] and all(len(trace.get("x", [])) for trace in figure["data"][:1])

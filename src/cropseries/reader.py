@@ -36,6 +36,20 @@ def resolve(path: str) -> tuple[pafs.FileSystem, str]:
     return pafs.LocalFileSystem(), path
 
 
+def local_path(path: str) -> str:
+    """The path spelled for the operating system, for writers that take only file names (Keras,
+    MLflow's file store): `dbfs:/x` -> `/dbfs/x`, `file:/x` -> `/x`. An object store is an
+    error."""
+    fs, local = resolve(path)
+    if not isinstance(fs, pafs.LocalFileSystem):
+        raise CropseriesError(
+            f"{path}: give a local, /Volumes or dbfs:/ folder (this writer cannot use an object "
+            "store directly)",
+            file=str(path),
+        )
+    return local
+
+
 def spark_path(path: str) -> str:
     """The same location spelled for Spark (which reads `dbfs:/`, `/Volumes`, `s3://` itself)."""
     path = str(path)

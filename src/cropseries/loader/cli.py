@@ -96,7 +96,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser, split="test")
     parser.add_argument(
         "--start-days",
-        type=parse_start_days,
+        type=argument_type(parse_start_days),
         default=LoaderConfig().eval_start_days,
         help="evaluation window starts: '0,15,...,200' (the course's, default) or a list",
     )

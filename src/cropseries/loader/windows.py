@@ -12,6 +12,7 @@ import numpy as np
 
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
+from cropseries.errors import ConfigError
 from cropseries.loader.bucketing import Windows
 
 
@@ -73,18 +74,21 @@ def parse_start_days(text: str) -> tuple[int, ...]:
     200, the course's evaluation start days.
     """
     parts = [p.strip() for p in text.split(",") if p.strip()]
+    numbers = [p for p in parts if p != "..."]
+    if not all(p.lstrip("-").isdigit() for p in numbers):
+        raise ConfigError(f"start days {text!r}: expected whole numbers, e.g. '0,15,...,200'")
     if "..." not in parts:
         days = tuple(int(p) for p in parts)
     else:
         at = parts.index("...")
         if at < 2 or at != len(parts) - 2:
-            raise ValueError(f"{text!r}: write a run as 'first,second,...,last'")
+            raise ConfigError(f"start days {text!r}: write a run as 'first,second,...,last'")
         head = [int(p) for p in parts[:at]]
         step, last = head[-1] - head[-2], int(parts[-1])
         if step <= 0 or last < head[-1]:
-            raise ValueError(f"{text!r}: a run must ascend")
+            raise ConfigError(f"start days {text!r}: a run must ascend")
         days = (*head[:-1], *range(head[-1], last, step), last)
         days = tuple(dict.fromkeys(days))
     if not days or min(days) < 0:
-        raise ValueError(f"{text!r}: give one or more start days, none negative")
+        raise ConfigError(f"start days {text!r}: give one or more start days, none negative")
     return days

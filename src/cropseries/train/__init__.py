@@ -9,5 +9,5 @@ loader's evaluation mode: scores and a results Parquet), `tracking` (where MLflo
 `stage` (training and evaluation as MLflow runs) and the `train` and `evaluate` commands.
 
 May import: `cli`, `config`, `course`, `errors`, `figures`, `layout`, `legend`, `loader`,
-`publish`, `split_dataset`, `stats`.
+`publish`, `reader`, `split_dataset`, `stats`.
 """

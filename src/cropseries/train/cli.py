@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from cropseries.cli import at_least
+from cropseries.cli import argument_type, at_least
 from cropseries.config import LoaderConfig
 from cropseries.loader.cli import add_config_arguments, add_input_arguments, config_from
 from cropseries.loader.windows import parse_start_days
@@ -83,7 +83,7 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder for results.parquet, evaluation.json")
     parser.add_argument(
         "--start-days",
-        type=parse_start_days,
+        type=argument_type(parse_start_days),
         default=LoaderConfig().eval_start_days,
         help="evaluation window starts: '0,15,...,200' (the course's, default) or a list",
     )

@@ -20,6 +20,7 @@ from cropseries.config import LoaderConfig
 from cropseries.legend import ClassLegend
 from cropseries.loader.pipeline import Plan, batches, plan
 from cropseries.publish import publish
+from cropseries.reader import local_path
 from cropseries.split_dataset import stats_path
 from cropseries.train.metrics import Scores
 from cropseries.train.saved import load_model
@@ -80,7 +81,7 @@ def prepare(
 def judge(judging: Judging, out: str) -> Evaluation:
     """Run the model over every example and write `<out>/results.parquet` (one row per pixel
     and start day) and `<out>/evaluation.json` (the scores)."""
-    job, model = judging.job, judging.model
+    job, model, out = judging.job, judging.model, local_path(out)
     scores = Scores.empty(job.start_days, job.legend.classes)
     results = f"{out.rstrip('/')}/{RESULTS_FILE}"
     schema = results_schema(job, judging.model_path)

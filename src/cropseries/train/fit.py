@@ -17,6 +17,7 @@ from cropseries.config import LoaderConfig
 from cropseries.errors import ConfigError
 from cropseries.loader.pipeline import plan, to_dataset
 from cropseries.publish import publish
+from cropseries.reader import local_path
 from cropseries.stats import load_stats
 from cropseries.train.model import ModelConfig, course_model
 
@@ -98,7 +99,7 @@ def train(
         callbacks=[stop, *callbacks],
         verbose=2,
     ).history
-    path = f"{out.rstrip('/')}/model.keras"
+    path = f"{local_path(out).rstrip('/')}/model.keras"
     with publish(path) as staging:
         network.save(f"{staging}.keras")  # Keras wants the suffix; publish removes the spare
         os.replace(f"{staging}.keras", staging)

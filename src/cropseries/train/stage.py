@@ -147,10 +147,11 @@ def evaluate_tracked(
     return TrackedRun(evaluation, run.info.run_id, where)
 
 
-def evaluation_figures(evaluation: Evaluation) -> dict:
-    """The evaluation's figures by name: accuracy by start day, confusion matrix, error map."""
+def evaluation_figures(evaluation: Evaluation, map_start_day: int = MAP_START_DAY) -> dict:
+    """The evaluation's figures by name: accuracy by start day, confusion matrix, and the map
+    of right and wrong pixels at `map_start_day` (the first start day if it was not scored)."""
     scores = evaluation.scores
-    day = MAP_START_DAY if MAP_START_DAY in scores.start_days else scores.start_days[0]
+    day = map_start_day if map_start_day in scores.start_days else scores.start_days[0]
     return {
         "accuracy_by_start_day": accuracy_by_start_day(
             scores, f"{evaluation.split} accuracy by start day"

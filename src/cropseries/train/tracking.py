@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from cropseries.errors import ConfigError
+from cropseries.reader import local_path
 
 #: The local store's folder, inside the training output.
 LOCAL_STORE = "mlruns"
+_URI_VARIABLE = "MLFLOW_TRACKING_URI"
 #: The experiment's name locally, and its folder's name under /Users/<you>/ on Databricks.
 EXPERIMENT = "cropseries"
 
@@ -47,9 +49,9 @@ class Tracking:
 def tracking(out: str, experiment: str | None = None, uri: str | None = None) -> Tracking:
     """Where runs whose outputs go to `out` are logged (module docstring); `experiment` and
     `uri` as given, when given."""
-    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    uri = uri or os.environ.get(_URI_VARIABLE) or ("databricks" if on_databricks() else "")
     if not uri:
-        uri = "databricks" if on_databricks() else Path(out, LOCAL_STORE).resolve().as_uri()
+        uri = Path(local_path(out), LOCAL_STORE).resolve().as_uri()
     if not experiment:
         experiment = _workspace_experiment() if uri.startswith("databricks") else EXPERIMENT
     return Tracking(uri, experiment)
@@ -75,14 +77,25 @@ def mlflow_run(where: Tracking, name: str, run_id: str | None = None) -> Iterato
     # The file store is the local store mlflow-skinny has (a database store needs SQLAlchemy,
     # which Databricks' serverless environment does not ship); MLflow warns that it will go.
     warnings.filterwarnings("ignore", "The filesystem tracking backend", FutureWarning)
-    mlflow.set_tracking_uri(where.uri)
-    for flavour in (mlflow.keras, mlflow.tensorflow):
-        flavour.autolog(disable=True, silent=True)
-    experiment = mlflow.set_experiment(where.experiment)
-    with mlflow.start_run(
-        run_id=run_id, run_name=None if run_id else name, experiment_id=experiment.experiment_id
-    ) as run:
-        yield run
+    exported = os.environ.get(_URI_VARIABLE)
+    try:
+        mlflow.set_tracking_uri(where.uri)
+        for flavour in (mlflow.keras, mlflow.tensorflow):
+            flavour.autolog(disable=True, silent=True)
+        experiment = mlflow.set_experiment(where.experiment)
+        with mlflow.start_run(
+            run_id=run_id,
+            run_name=None if run_id else name,
+            experiment_id=experiment.experiment_id,
+        ) as run:
+            yield run
+    finally:
+        # MLflow exports the URI it is given as MLFLOW_TRACKING_URI (for subprocesses); put
+        # back what was there, or the next run's default store would be this run's.
+        if exported is None:
+            os.environ.pop(_URI_VARIABLE, None)
+        else:
+            os.environ[_URI_VARIABLE] = exported
 
 
 def flat_params(prefix: str, config: Any) -> dict[str, Any]:
