@@ -7,6 +7,7 @@ their own) runs end to end on generated data; a legend of the user's own label n
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,13 @@ def test_codes_and_ranges_name_the_same_labels_as_names(tmp_path):
     legend = load_legend(str(path))
     assert dict(legend.members) == {"Corn": (1,), "Doubles": (225, 226, 26)}
     assert legend.rule is None and legend.name == "codes"
+
+
+def test_the_splits_that_keep_double_crops_read_back_and_default_to_test():
+    assert load_legend("course").keep_double_crops_in == ("test",)
+    text = Path(NINE).read_text() + "keep_double_crops_in: [train, test]\n"
+    legend = parse_legend(text, "nine")
+    assert parse_legend(dump_legend(legend), "again").keep_double_crops_in == ("train", "test")
 
 
 BAD_LEGENDS = {
@@ -114,10 +122,48 @@ def test_the_nine_class_exercise_end_to_end(spark, tmp_path, capsys):
     assert main(["export", "--splits", splits, "--out", str(out)]) == 0
     batch = np.load(out)
     assert batch["y"].shape[1] == 9 and list(batch["classes"])[7:] == ["Winter Wheat", "Peanuts"]
+    model = tmp_path / "train"
+    argv = ["train", "--splits", splits, "--out", str(model), "--epochs", "2"]
+    assert main([*argv, "--batch-size", "256"]) == 0
+    argv = ["evaluate", "--splits", splits, "--model", str(model / "model.keras")]
+    assert main([*argv, "--out", str(model)]) == 0
+    scores = json.loads((model / "evaluation.json").read_text())
+    assert scores["classes"][7:] == ["Winter Wheat", "Peanuts"]
+    assert len(scores["confusion"]) == 9 and all(len(r) == 9 for r in scores["per_class"]["recall"])
     capsys.readouterr()
     assert main(["stats", "--splits", splits, "--legend", "course"]) == 2
     err = capsys.readouterr().err
     assert "labelled with legend 'nine-classes'" in err and "not with 'course'" in err
+    assert main([*argv, "--out", str(model), "--legend", "course"]) == 2
+    assert "not with 'course'" in capsys.readouterr().err
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_a_legend_that_keeps_double_crops_in_train_keeps_them_through_split_and_loader(
+    spark, tmp_path
+):
+    from cropseries.loader.pipeline import batches, plan
+
+    course = generated(tmp_path / "course", pixels=400)
+    legend = tmp_path / "keep.yaml"
+    legend.write_text(Path(NINE).read_text() + "keep_double_crops_in: [train, val, test]\n")
+    splits = str(tmp_path / "splits")
+    assert main(["split", "--input", course, "--output", splits, "--legend", str(legend)]) == 0
+    train = read_split(splits, "split=train")
+    doubles = sum(train.column("is_double_crop").to_pylist())
+    assert doubles > 0 and read_split(splits, "excluded").num_rows == 0
+    assert load_legend(f"{splits}/legend.yaml").keep_double_crops_in == ("train", "val", "test")
+    assert main(["stats", "--splits", splits]) == 0
+    job = plan(splits, splits, None, training=True, split="train")
+    assert sum(len(b["x"]) for b in batches(job)) == train.num_rows  # double crops included
+    again = str(tmp_path / "again")  # the command line overrides the file, and says so
+    argv = ["split", "--input", course, "--output", again, "--legend", str(legend)]
+    assert main([*argv, "--double-crops-in", "test"]) == 0
+    assert load_legend(f"{again}/legend.yaml").keep_double_crops_in == ("test",)
+    assert read_split(again, "excluded").num_rows == doubles + sum(
+        read_split(splits, "split=val").column("is_double_crop").to_pylist()
+    )
 
 
 @pytest.mark.spark

@@ -67,15 +67,17 @@ class SplitConfig:
     legend: str = "course"
     """The class legend: "course" (the course code's classes and order), "slides", or a
     legend file of your own classes."""
-    double_crops_in: tuple[str, ...] = ("test",)
-    """Splits that keep double crops (course: test only)."""
+    double_crops_in: tuple[str, ...] | None = None
+    """Splits that keep double crops; None: the legend's `keep_double_crops_in` (course: test
+    only)."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
 
     def __post_init__(self) -> None:
         """Store sequences as tuples (the CLI and widgets pass lists) and reject bad values."""
-        for name in ("train_years", "val_years", "test_years", "fractions", "double_crops_in"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+        _store_tuples(
+            self, ("train_years", "val_years", "test_years", "fractions", "double_crops_in")
+        )
         if self.strategy not in SPLIT_STRATEGIES:
             raise ConfigError(f"strategy {self.strategy!r}: choose one of {SPLIT_STRATEGIES}")
         years = [y for s in SPLITS for y in self.years[s]]
@@ -89,11 +91,17 @@ class SplitConfig:
             raise ConfigError(f"fractions must be three shares >= 0, got {self.fractions}")
         if abs(sum(self.fractions) - 1) > 1e-6:
             raise ConfigError(f"fractions must sum to 1, got {self.fractions}")
-        unknown = set(self.double_crops_in) - set(SPLITS)
+        codec_dtype(self.codec)
+        unknown = set(self.kept_double_crops) - set(SPLITS)
         if unknown:
             raise ConfigError(f"double_crops_in: unknown split(s) {sorted(unknown)}; use {SPLITS}")
-        codec_dtype(self.codec)
-        load_legend(self.legend)
+
+    @property
+    def kept_double_crops(self) -> tuple[str, ...]:
+        """The splits that keep double crops: `double_crops_in`, or else the legend's."""
+        if self.double_crops_in is not None:
+            return self.double_crops_in
+        return load_legend(self.legend).keep_double_crops_in
 
     @property
     def years(self) -> dict[str, tuple[int, ...]]:
@@ -155,8 +163,9 @@ class LoaderConfig:
     """None draws fresh windows each run (course); an int gives the same batches every run."""
     clip_days: int = 365
     """Days are clipped to [0, clip_days] before bucketing (course: 365)."""
-    keep_double_crops_in: tuple[str, ...] = ("test",)
-    """Splits whose double-crop rows are kept (course: test only; train and val drop them)."""
+    keep_double_crops_in: tuple[str, ...] | None = None
+    """Splits whose double-crop rows are kept; None: the legend's `keep_double_crops_in`
+    (course: test only; train and val drop them)."""
     prefetch: int = 1
     """Batches prepared ahead of the consumer (course: prefetch(1))."""
     read_rows: int = 4096
@@ -165,8 +174,7 @@ class LoaderConfig:
     """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
     def __post_init__(self) -> None:
-        for name in ("exclude_scl", "eval_start_days", "keep_double_crops_in"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+        _store_tuples(self, ("exclude_scl", "eval_start_days", "keep_double_crops_in"))
         if self.pick not in ("earliest", "random"):
             raise ConfigError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
         if self.anchor not in ("first_kept", "window_start"):
@@ -189,6 +197,15 @@ class LoaderConfig:
     def num_buckets(self) -> int:
         """120 // 5 + 1 = 25 with the course's values."""
         return self.days_in_series // self.days_per_bucket + 1
+
+
+def _store_tuples(config, names: tuple[str, ...]) -> None:
+    """Store the sequence fields `names` of a frozen config as tuples (the CLI and widgets pass
+    lists); None stays None."""
+    for name in names:
+        value = getattr(config, name)
+        if value is not None:
+            object.__setattr__(config, name, tuple(value))
 
 
 def _check_codes(codes: tuple[int, ...]) -> None:

@@ -61,6 +61,9 @@ class ClassLegend:
     rest: str | None
     rule: VegetationRule | None
     double_crops: frozenset[int] = frozenset()
+    keep_double_crops_in: tuple[str, ...] = field(default=("test",), compare=False)
+    """The splits that keep double crops (the course: test); the others exclude them. Not
+    part of a legend's identity: 01_split stores the one it applied."""
     scheme: str = "cdl"
     names: tuple[str, ...] = ()
     name: str = field(default="custom", compare=False)
@@ -171,6 +174,7 @@ def dump_legend(legend: ClassLegend) -> str:
         "labels": legend.scheme,
         "classes": classes,
         "double_crops": [spell(c) for c in sorted(legend.double_crops)],
+        "keep_double_crops_in": list(legend.keep_double_crops_in),
         "vegetation_rule": None
         if rule is None
         else {
@@ -210,6 +214,7 @@ class _Parser:
             rest=rest,
             rule=rule,
             double_crops=self.double_crops(),
+            keep_double_crops_in=self.kept_in(),
             scheme=self.scheme,
             names=tuple(self.names),
             name=str(self.data.get("name") or Path(self.source).stem),
@@ -288,6 +293,12 @@ class _Parser:
                 self.fail(f"double_crops: {label!r} is not a label of any class")
             codes.update(self.codes(label, "double_crops"))
         return frozenset(codes)
+
+    def kept_in(self) -> tuple[str, ...]:
+        value = self.data.get("keep_double_crops_in", ["test"])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"keep_double_crops_in: {value!r}, expected a list of split names")
+        return tuple(value)
 
     def rule(self, classes: list[str]) -> VegetationRule | None:
         value = self.data.get("vegetation_rule")

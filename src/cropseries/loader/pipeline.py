@@ -52,7 +52,10 @@ class Plan:
 
     @property
     def keeps_double_crops(self) -> bool:
-        return self.source.split in self.config.keep_double_crops_in
+        """Whether this split's double crops make examples (the config's splits, or else the
+        legend's)."""
+        kept = self.config.keep_double_crops_in
+        return self.source.split in (self.legend.keep_double_crops_in if kept is None else kept)
 
 
 def plan(
@@ -208,7 +211,8 @@ def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Colum
     if not made:
         raise LoaderError(
             f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "
-            "an example (all double crops? they are kept only in config.keep_double_crops_in)"
+            "an example (all double crops? they are kept only in the legend's "
+            "keep_double_crops_in, or config.keep_double_crops_in)"
         )
     for group in buffer.drain():
         yield from _emit(group, plan, grouped)

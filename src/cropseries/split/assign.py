@@ -41,7 +41,7 @@ def assign_rows(rows, config: SplitConfig):
         cell_id(x, y, config.block_size_m).alias("block_id"),
     )
     assignment = strategy(config)
-    double_crop_here = F.col("is_double_crop") & ~assignment.split.isin(*config.double_crops_in)
+    double_crop_here = F.col("is_double_crop") & ~assignment.split.isin(*config.kept_double_crops)
     reason = F.coalesce(
         row_problem(config.codec),
         F.when(assignment.split.isNull(), assignment.reason),

@@ -57,9 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--double-crops-in",
         nargs="*",
         choices=SPLITS,
-        default=list(_DEFAULT.double_crops_in),
+        default=None,
         metavar="SPLIT",
-        help="splits that keep double crops (default: %(default)s; none: give no value)",
+        help="splits that keep double crops (default: the legend's keep_double_crops_in, the "
+        "course's: test; none: give no value)",
     )
     parser.add_argument("--codec", choices=sorted(CODECS), default=_DEFAULT.codec)
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON")

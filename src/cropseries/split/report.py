@@ -150,7 +150,7 @@ def measure(spark, split_rows, excluded, points, *, input_path, output_path, con
     return SplitReport(
         input_path=str(input_path),
         output_path=str(output_path),
-        config=asdict(config),
+        config=asdict(config) | {"double_crops_in": list(config.kept_double_crops)},
         input_rows=input_rows,
         rows=rows,
         excluded={r["reason"]: r["count"] for r in sorted(reasons, key=lambda r: r["reason"])},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -146,7 +147,10 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         with fs.open_output_stream(report_path(root)) as out:
             out.write(report.to_json().encode())
         with fs.open_output_stream(legend_path(root)) as out:
-            out.write(dump_legend(load_legend(config.legend)).encode())
+            applied = replace(
+                load_legend(config.legend), keep_double_crops_in=config.kept_double_crops
+            )
+            out.write(dump_legend(applied).encode())
     return report
 
 
