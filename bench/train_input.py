@@ -43,7 +43,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=LoaderConfig().batch_size)
     parser.add_argument("--prefetch", type=int, default=LoaderConfig().prefetch)
     parser.add_argument(
-        "--model-threads", type=int, default=0, help="TensorFlow's intra-op threads (0: all)"
+        "--model-threads",
+        type=int,
+        default=0,
+        help="TensorFlow's intra-op and inter-op threads (0: as many as cores)",
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="also write the figures to this JSON file")
@@ -52,6 +55,7 @@ def main() -> None:
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(args.model_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.model_threads)
     keras.utils.set_random_seed(0)
     config = LoaderConfig(batch_size=args.batch_size, prefetch=args.prefetch, seed=0)
     job = plan(args.splits, args.splits, config, training=True, split="train")
