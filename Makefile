@@ -72,6 +72,7 @@ bench: $(STAMP) java
 	$(PY) bench/synth.py
 	$(PY) bench/validate.py
 	$(PY) bench/loader.py
+	$(PY) bench/loader_profile.py
 	$(PY) bench/split.py
 	$(PY) bench/stats.py
 	$(PY) bench/train_input.py
