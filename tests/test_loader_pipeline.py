@@ -255,3 +255,37 @@ def test_heap_thresholds_are_set_on_glibc():
 
     on_glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert keep_arrays_on_heap() is on_glibc
+
+
+def test_the_cache_replays_the_same_examples_as_streaming_epoch_after_epoch(splits, stats):
+    from cropseries.loader.pipeline import cache_for
+
+    config = LoaderConfig(batch_size=64, seed=4, shuffle_buffer=100)
+    job = plan(splits, stats, config, training=True, split="train", extras=True)
+    cache = cache_for(job)
+    assert cache is not None and not cache.complete
+    for epoch in range(3):
+        streamed = collect(batches(job, epoch))
+        cached = collect(batches(job, epoch, cache=cache))
+        assert cache.complete
+        for key in streamed:
+            np.testing.assert_array_equal(cached[key], streamed[key], err_msg=f"{epoch} {key}")
+    assert not np.array_equal(collect(batches(job, 1))["x"], collect(batches(job, 2))["x"])
+
+
+def test_a_split_over_the_cache_budget_streams_and_says_so(splits, stats, caplog):
+    from cropseries.loader.cache import decoded_bytes
+    from cropseries.loader.pipeline import cache_for
+    from cropseries.loader.source import read_columns
+
+    job = plan(splits, stats, LoaderConfig(), training=True, split="train")
+    need = decoded_bytes(job.source, job.source.units, read_columns("split"))
+    assert 0 < need < 2**20 and cache_for(job) is not None
+    small = LoaderConfig(cache_mb=need / 2 / 2**20, seed=1)
+    job = plan(splits, stats, small, training=True, split="train")
+    with caplog.at_level("WARNING", logger="cropseries.loader.cache"):
+        assert cache_for(job) is None
+    [line] = caplog.messages
+    assert "split 'train'" in line and "every epoch reads it from the files" in line
+    off = plan(splits, stats, LoaderConfig(cache_mb=0), training=True, split="train")
+    assert cache_for(off) is None

@@ -170,6 +170,9 @@ class LoaderConfig:
     """Batches prepared ahead of the consumer (course: prefetch(1))."""
     read_rows: int = 4096
     """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
+    cache_mb: float = 1024
+    """Keep a split's decoded series in memory after the first epoch if they fit in this many
+    MB (0: always stream); later epochs skip reading and decoding (not in the course)."""
     tune_malloc: bool = True
     """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
@@ -184,8 +187,8 @@ class LoaderConfig:
                 raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
         if self.seed is not None and self.seed < 0:
             raise ConfigError(f"seed={self.seed} must not be negative")
-        if self.shuffle_buffer < 0 or self.prefetch < 0:
-            raise ConfigError("shuffle_buffer and prefetch must not be negative")
+        if min(self.shuffle_buffer, self.prefetch, self.cache_mb) < 0:
+            raise ConfigError("shuffle_buffer, prefetch and cache_mb must not be negative")
         if any(d < 0 for d in self.eval_start_days):
             raise ConfigError(f"eval_start_days {self.eval_start_days} must not be negative")
         _check_codes(self.exclude_scl)

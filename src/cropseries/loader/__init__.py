@@ -2,7 +2,8 @@
 
 Owns: `bucketing` (the vectorized kernel), `windows` (what it draws), `source` (streaming and
 checking the rows), `shuffle` and `pipeline` (chunks into batches, numpy or tf.data), `labels`
-and `normalization` (finishing each example), `inspection` (a few pixels kept whole),
+and `normalization` (finishing each example), `cache` (the decoded series kept in memory
+after the first epoch), `inspection` (a few pixels kept whole),
 `export` and the loader's commands (`cli`). Start at `pipeline.training_dataset`.
 
 May import: `cli`, `codecs`, `config`, `course`, `errors`, `geo`, `layout`, `legend`,

@@ -24,12 +24,13 @@ from cropseries.loader.bucketing import (
     bucketize,
     filter_observations,
 )
+from cropseries.loader.cache import ChunkCache
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.normalization import Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
-from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks
+from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks, read_columns
 from cropseries.loader.windows import evaluation_windows, training_windows
 from cropseries.split_dataset import dataset_legend
 
@@ -178,7 +179,9 @@ def finish(columns: Columns, plan: Plan) -> Columns:
 TRANSFER_ROWS = 4096
 
 
-def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Columns]:
+def batches(
+    plan: Plan, epoch: int = 0, grouped: bool = False, cache: ChunkCache | None = None
+) -> Iterator[Columns]:
     """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
     plus `EXTRAS` if planned; b is `config.batch_size`, the last batch holds the rest. With
     `grouped`, a few batches at a time (what tf.data receives and cuts: the tf.data datasets
@@ -187,6 +190,7 @@ def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Colum
     Training: row groups in a random order, random windows, a shuffle buffer of
     `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
     groups in file order, each row at every start day (row major), nothing random.
+    `cache` (`cache_for`) keeps the decoded series for the passes after the first.
     """
     config = plan.config
     if config.tune_malloc:
@@ -199,9 +203,12 @@ def batches(plan: Plan, epoch: int = 0, grouped: bool = False) -> Iterator[Colum
     capacity = config.shuffle_buffer if plan.training else 0
     per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
     buffer = ShuffleBuffer(capacity, per_yield, rng)
-    chunks = read_chunks(
-        plan.source, units, plan.legend, config.codec, config.read_rows, plan.extras
-    )
+
+    def read(units: tuple) -> Iterator[Chunk]:
+        source, legend = plan.source, plan.legend
+        return read_chunks(source, units, legend, config.codec, config.read_rows, plan.extras)
+
+    chunks = read(units) if cache is None else cache.chunks(units, read)
     rows = made = 0
     for chunk in chunks:
         columns = examples(chunk, plan, rng)
@@ -251,12 +258,21 @@ def _signature(plan: Plan) -> dict:
     return spec
 
 
+def cache_for(plan: Plan) -> ChunkCache | None:
+    """A cache of the plan's decoded series if they fit `config.cache_mb`, else None."""
+    columns = read_columns(plan.source.kind, plan.extras)
+    units = plan.shard.select(plan.source.units)
+    return ChunkCache.for_input(plan.source, units, columns, plan.config.cache_mb)
+
+
 def _epochs(plan: Plan) -> Callable[[], Iterator]:
-    """A generator function for tf.data; each call (each epoch) gets its own draws."""
+    """A generator function for tf.data; each call (each epoch) gets its own draws, the
+    decoded series read once if they fit the cache."""
     epoch = iter(range(2**62))
+    cache = cache_for(plan)
 
     def generate():
-        for group in batches(plan, next(epoch), grouped=True):
+        for group in batches(plan, next(epoch), grouped=True, cache=cache):
             yield group if plan.extras else (group["x"], group["y"])
 
     return generate

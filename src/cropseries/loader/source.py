@@ -238,6 +238,12 @@ def _labels(batch, kind, legend, file, first_row) -> tuple[np.ndarray, np.ndarra
     return labels, np.asarray(batch.column("is_double_crop"), bool)
 
 
+def read_columns(kind: str, locations: bool = False) -> list[str]:
+    """The columns `read_chunks` reads from a `kind` ("split" or "course") input."""
+    columns = list(SPLIT_COLUMNS if kind == "split" else COURSE_COLUMNS)
+    return columns + list(IDENTITY_COLUMNS[kind]) if locations else columns
+
+
 def read_chunks(
     source: Input,
     units: Iterable[Unit],
@@ -255,9 +261,7 @@ def read_chunks(
     `locations` also reads lon/lat, year and label codes (and, for a course layout, derives
     pixel ids from the coordinates).
     """
-    columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
-    if locations:
-        columns += IDENTITY_COLUMNS[source.kind]
+    columns = read_columns(source.kind, locations)
     units = list(units)
     for file in dict.fromkeys(u.file for u in units):
         missing = [c for c in columns if c not in source.footers[file].schema.names]
