@@ -289,3 +289,35 @@ def test_a_split_over_the_cache_budget_streams_and_says_so(splits, stats, caplog
     assert "split 'train'" in line and "every epoch reads it from the files" in line
     off = plan(splits, stats, LoaderConfig(cache_mb=0), training=True, split="train")
     assert cache_for(off) is None
+
+
+def test_kernel_threads_do_not_change_the_examples(splits, stats):
+    from cropseries.loader.pipeline import cache_for
+
+    got = {}
+    for threads in (1, 3):
+        config = LoaderConfig(batch_size=50, seed=9, kernel_threads=threads, read_rows=16)
+        job = plan(splits, stats, config, training=True, split="train", extras=True)
+        cache = cache_for(job)
+        got[threads] = [collect(batches(job, epoch, cache=cache)) for epoch in range(2)]
+    for one, three in zip(got[1], got[3], strict=True):
+        for key in one:
+            np.testing.assert_array_equal(one[key], three[key], err_msg=key)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_ordered_map_keeps_the_order_and_raises_where_the_item_was(workers):
+    import time
+
+    from cropseries.loader.source import ordered_map
+
+    def slow_square(i):
+        time.sleep(0.002 * (i % 3))
+        if i == 7:
+            raise ValueError("seven")
+        return i * i
+
+    results = ordered_map(slow_square, range(20), workers)
+    assert [next(results) for _ in range(7)] == [i * i for i in range(7)]
+    with pytest.raises(ValueError, match="seven"):
+        next(results)

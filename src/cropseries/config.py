@@ -170,6 +170,10 @@ class LoaderConfig:
     """Batches prepared ahead of the consumer (course: prefetch(1))."""
     read_rows: int = 4096
     """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
+    kernel_threads: int = 2
+    """Threads that window and bucket the cached chunks side by side in the epochs after the
+    first (1: the consumer's own; a streamed epoch uses one, leaving a core to pyarrow's
+    reading); the examples do not depend on it (not in the course)."""
     cache_mb: float = 1024
     """Keep a split's decoded series in memory after the first epoch if they fit in this many
     MB (0: always stream); later epochs skip reading and decoding (not in the course)."""
@@ -182,7 +186,8 @@ class LoaderConfig:
             raise ConfigError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
         if self.anchor not in ("first_kept", "window_start"):
             raise ConfigError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
-        for name in ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows"):
+        positive = ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows")
+        for name in (*positive, "kernel_threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
         if self.seed is not None and self.seed < 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -30,7 +31,15 @@ from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.normalization import Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
-from cropseries.loader.source import Chunk, Input, Shard, open_input, read_chunks, read_columns
+from cropseries.loader.source import (
+    Chunk,
+    Input,
+    Shard,
+    open_input,
+    ordered_map,
+    read_chunks,
+    read_columns,
+)
 from cropseries.loader.windows import evaluation_windows, training_windows
 from cropseries.split_dataset import dataset_legend
 
@@ -188,9 +197,10 @@ def batches(
     give exactly these batches).
 
     Training: row groups in a random order, random windows, a shuffle buffer of
-    `config.shuffle_buffer` examples; the seed and `epoch` fix every draw. Evaluation: row
-    groups in file order, each row at every start day (row major), nothing random.
-    `cache` (`cache_for`) keeps the decoded series for the passes after the first.
+    `config.shuffle_buffer` examples; the seed and `epoch` fix every draw, however many
+    `config.kernel_threads` bucket the chunks of a complete `cache`. Evaluation: row groups
+    in file order, each row at every start day (row major), nothing random. `cache`
+    (`cache_for`) keeps the decoded series for the passes after the first.
     """
     config = plan.config
     if config.tune_malloc:
@@ -208,11 +218,13 @@ def batches(
         source, legend = plan.source, plan.legend
         return read_chunks(source, units, legend, config.codec, config.read_rows, plan.extras)
 
+    # Threads only for chunks from memory: streaming, pyarrow's reading needs the other core.
+    threads = config.kernel_threads if cache is not None and cache.complete else 1
     chunks = read(units) if cache is None else cache.chunks(units, read)
+    made_by = partial(_examples_of, plan=plan, seed=seed)
     rows = made = 0
-    for chunk in chunks:
-        columns = examples(chunk, plan, rng)
-        rows, made = rows + chunk.series.num_rows, made + len(columns["target"])
+    for chunk_rows, columns in ordered_map(made_by, enumerate(chunks), threads):
+        rows, made = rows + chunk_rows, made + len(columns["target"])
         for group in buffer.push(columns):
             yield from _emit(group, plan, grouped)
     if not made:
@@ -223,6 +235,14 @@ def batches(
         )
     for group in buffer.drain():
         yield from _emit(group, plan, grouped)
+
+
+def _examples_of(item: tuple[int, Chunk], plan: Plan, seed: list[int] | None):
+    """(rows, examples) of an epoch's `index`-th chunk; its draws come from a generator of its
+    own, seeded by (seed, epoch, index), so that the kernel threads cannot change them."""
+    index, chunk = item
+    rng = np.random.default_rng(None if seed is None else [*seed, index])
+    return chunk.series.num_rows, examples(chunk, plan, rng)
 
 
 def _emit(group: Columns, plan: Plan, grouped: bool) -> Iterator[Columns]:

@@ -13,7 +13,9 @@ import posixpath
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -372,6 +374,27 @@ def read_ahead(items: Iterator, depth: int = 2) -> Iterator:
     finally:
         stop.set()
         worker.join()
+
+
+def ordered_map(function: Callable, items: Iterable, workers: int) -> Iterator:
+    """`map(function, items)` on `workers` threads, results in the order of `items`, at most
+    twice `workers` items in flight (numpy releases the GIL in its kernels, so the threads
+    share the cores). One worker: the caller's thread. An error is raised where its item's
+    result would have been; closing the returned generator cancels the rest."""
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="cropseries-kernel")
+    pending: deque[Future] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
