@@ -321,3 +321,18 @@ def test_ordered_map_keeps_the_order_and_raises_where_the_item_was(workers):
     assert [next(results) for _ in range(7)] == [i * i for i in range(7)]
     with pytest.raises(ValueError, match="seven"):
         next(results)
+
+
+def test_numpy_epochs_are_the_batches_of_successive_epochs(splits, stats):
+    from cropseries.loader.pipeline import Epochs
+
+    job = plan(splits, stats, LoaderConfig(batch_size=64, seed=2), training=True, split="train")
+    epochs = Epochs(job)
+    first, second = collect(epochs), collect(epochs)
+    for epoch, got in enumerate((first, second)):
+        expected = collect(batches(job, epoch))
+        for key in expected:
+            np.testing.assert_array_equal(got[key], expected[key])
+    assert not np.array_equal(first["x"], second["x"])
+    epochs.set_epoch(0)
+    np.testing.assert_array_equal(collect(epochs)["x"], first["x"])

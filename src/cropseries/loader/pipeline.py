@@ -285,15 +285,34 @@ def cache_for(plan: Plan) -> ChunkCache | None:
     return ChunkCache.for_input(plan.source, units, columns, plan.config.cache_mb)
 
 
-def _epochs(plan: Plan) -> Callable[[], Iterator]:
-    """A generator function for tf.data; each call (each epoch) gets its own draws, the
-    decoded series read once if they fit the cache."""
-    epoch = iter(range(2**62))
-    cache = cache_for(plan)
+class Epochs:
+    """The plan's epochs of numpy batches: each `iter()` is the next epoch, with new draws
+    (like a tf.data dataset), the decoded series read once if they fit the cache. For any
+    consumer of numpy arrays: JAX, Keras 3 on any backend, scikit-learn's `partial_fit`.
+
+    `set_epoch(n)` makes the next iteration epoch n (to resume, or to keep several workers
+    on the same epoch). `grouped` yields a few batches at a time, as tf.data receives them.
+    """
+
+    def __init__(self, plan: Plan, grouped: bool = False):
+        self.plan, self.grouped = plan, grouped
+        self.epoch = 0
+        self.cache = cache_for(plan)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[Columns]:
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        return batches(self.plan, epoch, grouped=self.grouped, cache=self.cache)
+
+
+def _generator(epochs: Epochs) -> Callable[[], Iterator]:
+    """A generator function for tf.data: each call is the next epoch."""
 
     def generate():
-        for group in batches(plan, next(epoch), grouped=True, cache=cache):
-            yield group if plan.extras else (group["x"], group["y"])
+        for group in epochs:
+            yield group if epochs.plan.extras else (group["x"], group["y"])
 
     return generate
 
@@ -314,7 +333,9 @@ def to_dataset(plan: Plan):
     options = tf.data.Options()
     options.autotune.enabled = False
     return (
-        tf.data.Dataset.from_generator(_epochs(plan), output_signature=signature)
+        tf.data.Dataset.from_generator(
+            _generator(Epochs(plan, grouped=True)), output_signature=signature
+        )
         .rebatch(plan.config.batch_size)
         .prefetch(plan.config.prefetch)
         .with_options(options)
