@@ -4,7 +4,8 @@ Owns: `bucketing` (the vectorized kernel), `windows` (what it draws), `source` (
 checking the rows), `shuffle` and `pipeline` (chunks into batches, numpy or tf.data), `labels`
 and `normalization` (finishing each example), `cache` (the decoded series kept in memory
 after the first epoch), `inspection` (a few pixels kept whole),
-`export` and the loader's commands (`cli`). Start at `pipeline.training_dataset`.
+`export`, the PyTorch dataset (`torch`, with the `torch` extra) and the loader's commands
+(`cli`). Start at `pipeline.training_dataset`.
 
 May import: `cli`, `codecs`, `config`, `course`, `errors`, `geo`, `layout`, `legend`,
 `publish`, `reader`, `split_dataset`, `stats` (to read `stats.json`) and `figures` (only the

@@ -1,0 +1,82 @@
+"""The loader's batches for PyTorch: an `IterableDataset` over the same numpy core as tf.data.
+
+Each DataLoader worker of each distributed rank reads its own shard of row groups
+(`Shard(ranks x workers, rank x workers + worker)`), so that every row is seen exactly once
+per epoch across all of them; within a shard the examples are those `pipeline.batches` gives
+for the same seed, shard and epoch. The items are whole batches: use
+`DataLoader(dataset, batch_size=None)`. Needs the `torch` extra
+(`pip install cropseries[torch]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from cropseries.config import LoaderConfig
+from cropseries.loader.pipeline import batches, plan
+from cropseries.loader.source import Shard
+
+
+class LoaderDataset(IterableDataset):
+    """Batches of `split` as dicts of tensors: `x` float32 [b, 25, 12], `y` float32 [b, 7],
+    plus the extras if `extras` (see `pipeline.EXTRAS`).
+
+    `training` draws random windows and shuffles (a new epoch per `set_epoch`, the same for
+    a seed); otherwise the loader's evaluation mode, deterministic. `rank` and `world_size`
+    default to `torch.distributed`'s when it is initialized, else a single process.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        stats,
+        config: LoaderConfig | None = None,
+        *,
+        training: bool = True,
+        split: str = "train",
+        extras: bool = False,
+        layout: str = "auto",
+        rank: int | None = None,
+        world_size: int | None = None,
+    ):
+        super().__init__()
+        self.path, self.stats, self.config = path, stats, config or LoaderConfig()
+        self.training, self.split, self.extras, self.layout = training, split, extras, layout
+        self.rank, self.world_size = _distributed(rank, world_size)
+        self.epoch = 0
+        plan(path, stats, self.config, training=training, split=split, layout=layout)  # checks
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch the next iteration draws (call it on every rank before each epoch)."""
+        self.epoch = epoch
+
+    def shard(self) -> Shard:
+        """This worker's share of row groups: one of ranks x workers."""
+        info = get_worker_info()
+        workers, worker = (info.num_workers, info.id) if info is not None else (1, 0)
+        return Shard(self.world_size * workers, self.rank * workers + worker)
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        job = plan(
+            self.path,
+            self.stats,
+            self.config,
+            training=self.training,
+            split=self.split,
+            shard=self.shard(),
+            extras=self.extras,
+            layout=self.layout,
+        )
+        for batch in batches(job, self.epoch):
+            yield {name: torch.from_numpy(values) for name, values in batch.items()}
+
+
+def _distributed(rank: int | None, world_size: int | None) -> tuple[int, int]:
+    if rank is not None and world_size is not None:
+        return rank, world_size
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return rank or 0, world_size or 1
