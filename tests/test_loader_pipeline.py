@@ -336,3 +336,24 @@ def test_numpy_epochs_are_the_batches_of_successive_epochs(splits, stats):
     assert not np.array_equal(first["x"], second["x"])
     epochs.set_epoch(0)
     np.testing.assert_array_equal(collect(epochs)["x"], first["x"])
+
+
+def test_each_filled_bucket_carries_its_images_year_and_day_of_year(splits, stats):
+    import datetime
+
+    config = LoaderConfig(batch_size=100)
+    got = collect(batches(plan(splits, stats, config, training=False, split="val", extras=True)))
+    rows = rows_by_pixel(f"{splits}/split=val")
+    epoch = datetime.date(1970, 1, 1)
+    checked = 0
+    for e in range(0, len(got["x"]), 5):
+        row = rows[int(got["pixel_id"][e])]
+        for b in np.flatnonzero(got["mask"][e]):
+            [image] = np.flatnonzero((row["bands"] == got["raw"][e, b, :12]).all(axis=1))[:1]
+            date = epoch + datetime.timedelta(days=int(row["dates"][image]))
+            day_of_year = date.timetuple().tm_yday
+            assert (got["bucket_year"][e, b], got["bucket_doy"][e, b]) == (date.year, day_of_year)
+            checked += 1
+    assert checked > 100
+    empty = ~got["mask"]
+    assert (got["bucket_year"][empty] == 0).all() and (got["bucket_doy"][empty] == 0).all()

@@ -113,6 +113,17 @@ class Bucketed:
         return self.scatter(self.values)
 
     @property
+    def calendar(self) -> np.ndarray:
+        """int16 [E, B, 2]: the year and the day of year (1..366) of each filled bucket's
+        image, zeros where a bucket is empty (positional encodings need real dates)."""
+        date = self.series.dates[self.images].astype(np.int64).astype("datetime64[D]")
+        year = date.astype("datetime64[Y]")
+        day_of_year = (date - year).astype(np.int64) + 1
+        return self.scatter(
+            np.stack([year.astype(np.int64) + 1970, day_of_year], 1).astype(np.int16)
+        )
+
+    @property
     def filled(self) -> np.ndarray:
         """bool [E, B]: which buckets hold an image."""
         filled = np.zeros(self.num_examples * self.num_buckets, bool)

@@ -1,9 +1,10 @@
 """Evaluation-mode tensors in one `.npz`, for other frameworks (`python -m cropseries export`).
 
-The archive holds `x`, `y`, `raw`, `mask`, `label`, `pixel_id`, `lon`, `lat`, `year`,
-`cdl_code`, `start_day` (the loader's evaluation batches, concatenated) plus `classes` and
-`channels` (names). It is written while streaming, through spool files beside it, so memory
-stays at one batch, and published whole (`publish`).
+The archive holds `x`, `y` and the loader's extras (`pipeline.EXTRAS`: `raw`, `mask`,
+`bucket_year`, `bucket_doy`, `label`, `pixel_id`, `lon`, `lat`, `year`, `cdl_code`,
+`start_day`) of its evaluation batches, concatenated, plus `classes` and `channels` (names).
+It is written while streaming, through spool files beside it, so memory stays at one batch,
+and published whole (`publish`).
 """
 
 from __future__ import annotations

@@ -44,7 +44,19 @@ from cropseries.loader.windows import evaluation_windows, training_windows
 from cropseries.split_dataset import dataset_legend
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
-EXTRAS = ("raw", "mask", "label", "pixel_id", "lon", "lat", "year", "cdl_code", "start_day")
+EXTRAS = (
+    "raw",
+    "mask",
+    "bucket_year",
+    "bucket_doy",
+    "label",
+    "pixel_id",
+    "lon",
+    "lat",
+    "year",
+    "cdl_code",
+    "start_day",
+)
 
 
 @dataclass(frozen=True)
@@ -159,9 +171,12 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     bucketed, rows = cut.bucketed, cut.windows.rows
     columns = {"bands": bucketed.scatter(bucketed.bands), "target": cut.targets}
     if plan.extras:
+        calendar = bucketed.calendar
         columns |= {
             "raw": bucketed.raw,
             "mask": bucketed.filled,
+            "bucket_year": calendar[..., 0],
+            "bucket_doy": calendar[..., 1],
             "label": cut.labels,
             "pixel_id": chunk.pixel_id[rows],
             "lon": chunk.lon[rows],
@@ -267,6 +282,8 @@ def _signature(plan: Plan) -> dict:
         spec |= {
             "raw": tf.TensorSpec([None, buckets, NUM_CHANNELS], tf.int32),
             "mask": tf.TensorSpec([None, buckets], tf.bool),
+            "bucket_year": tf.TensorSpec([None, buckets], tf.int16),
+            "bucket_doy": tf.TensorSpec([None, buckets], tf.int16),
             "label": tf.TensorSpec([None], tf.int32),
             "pixel_id": tf.TensorSpec([None], tf.int64),
             "lon": tf.TensorSpec([None], tf.float64),
