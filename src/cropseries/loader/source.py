@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -310,10 +310,9 @@ def decode_chunk(
         pixel_id = np.asarray(batch.column("pixel_id"), np.int64)
     else:
         pixel_id = pixel_ids(lon, lat) if locations else None
-    chunk = Chunk(file, first_row, series, labels, double, pixel_id, lon, lat)
-    if not locations:
-        return chunk
-    return replace(chunk, year=_years(batch, kind, file), cdl_code=_codes(batch, kind, legend))
+    year = _years(batch, kind, file) if locations else None
+    codes = _codes(batch, kind, legend) if locations else None
+    return Chunk(file, first_row, series, labels, double, pixel_id, lon, lat, year, codes)
 
 
 def _years(batch: pa.RecordBatch, kind: str, file: str) -> np.ndarray:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from cropseries.config import LoaderConfig
 from cropseries.errors import ConfigError
@@ -49,13 +50,15 @@ class TrainConfig:
 @dataclass(frozen=True)
 class TrainResult:
     """What a run produced: the saved model's path, the classes, the per-epoch history, the
-    epoch whose weights were kept, and the rows of the train and val splits."""
+    epoch whose weights were kept, the rows of the train and val splits, and the trained
+    Keras model itself (the one saved)."""
 
     model_path: str
     classes: tuple[str, ...]
     history: dict[str, list[float]]
     best_epoch: int
     rows: dict[str, int]
+    network: Any = field(default=None, repr=False, compare=False)
 
 
 def train(
@@ -88,17 +91,18 @@ def train(
     stop = keras.callbacks.EarlyStopping(
         "val_loss", patience=config.patience, restore_best_weights=True
     )
-    # The loader's epochs end when the data does (their length is not known in advance), which
-    # Keras reports as "input ran out of data" although nothing is wrong.
-    warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
-    history = network.fit(
-        to_dataset(job),
-        validation_data=to_dataset(val),
-        epochs=config.epochs,
-        class_weight=weights,
-        callbacks=[stop, *callbacks],
-        verbose=2,
-    ).history
+    with warnings.catch_warnings():
+        # The loader's epochs end when the data does (their length is not known in advance),
+        # which Keras reports as "input ran out of data" although nothing is wrong.
+        warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
+        history = network.fit(
+            to_dataset(job),
+            validation_data=to_dataset(val),
+            epochs=config.epochs,
+            class_weight=weights,
+            callbacks=[stop, *callbacks],
+            verbose=2,
+        ).history
     path = f"{local_path(out).rstrip('/')}/model.keras"
     with publish(path) as staging:
         network.save(f"{staging}.keras")  # Keras wants the suffix; publish removes the spare
@@ -106,4 +110,4 @@ def train(
     losses = history["val_loss"]
     best = losses.index(min(losses)) + 1
     rows = {"train": job.source.num_rows, "val": val.source.num_rows}
-    return TrainResult(path, job.legend.classes, history, best, rows)
+    return TrainResult(path, job.legend.classes, history, best, rows, network)

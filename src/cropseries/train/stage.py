@@ -76,7 +76,7 @@ def train_tracked(
                 "best_val_accuracy": result.history["val_accuracy"][best],
             }
         )
-        _log_keras_model(result.model_path)
+        _log_keras_model(result.network)
         figure = training_curves(result.history, result.best_epoch)
         mlflow.log_figure(figure, "figures/training_curves.html")
     record = {"run_id": run.info.run_id, "tracking_uri": where.uri, "experiment": where.experiment}
@@ -185,16 +185,14 @@ def _long_table(records: list[dict]) -> dict[str, list]:
     return {key: [record[key] for record in records] for key in records[0]}
 
 
-def _log_keras_model(path: str) -> None:
-    """The saved model as an MLflow Keras model, with its signature and pinned requirements
+def _log_keras_model(model) -> None:
+    """The trained model as an MLflow Keras model, with its signature and pinned requirements
     (given, not inferred: inference loads the model again in a subprocess)."""
-    import keras
     import mlflow
     import numpy as np
     from mlflow.models import ModelSignature
     from mlflow.types import Schema, TensorSpec
 
-    model = keras.saving.load_model(path, compile=False)
     signature = ModelSignature(
         inputs=Schema([TensorSpec(np.dtype("float32"), (-1, *model.input_shape[1:]), "x")]),
         outputs=Schema([TensorSpec(np.dtype("float32"), (-1, *model.output_shape[1:]))]),

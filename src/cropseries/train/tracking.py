@@ -74,28 +74,30 @@ def mlflow_run(where: Tracking, name: str, run_id: str | None = None) -> Iterato
     import mlflow.keras
     import mlflow.tensorflow
 
-    # The file store is the local store mlflow-skinny has (a database store needs SQLAlchemy,
-    # which Databricks' serverless environment does not ship); MLflow warns that it will go.
-    warnings.filterwarnings("ignore", "The filesystem tracking backend", FutureWarning)
     exported = os.environ.get(_URI_VARIABLE)
-    try:
-        mlflow.set_tracking_uri(where.uri)
-        for flavour in (mlflow.keras, mlflow.tensorflow):
-            flavour.autolog(disable=True, silent=True)
-        experiment = mlflow.set_experiment(where.experiment)
-        with mlflow.start_run(
-            run_id=run_id,
-            run_name=None if run_id else name,
-            experiment_id=experiment.experiment_id,
-        ) as run:
-            yield run
-    finally:
-        # MLflow exports the URI it is given as MLFLOW_TRACKING_URI (for subprocesses); put
-        # back what was there, or the next run's default store would be this run's.
-        if exported is None:
-            os.environ.pop(_URI_VARIABLE, None)
-        else:
-            os.environ[_URI_VARIABLE] = exported
+    with warnings.catch_warnings():
+        # The file store is the local store mlflow-skinny has (a database store needs
+        # SQLAlchemy, which Databricks' serverless environment does not ship); MLflow warns
+        # that it will go.
+        warnings.filterwarnings("ignore", "The filesystem tracking backend", FutureWarning)
+        try:
+            mlflow.set_tracking_uri(where.uri)
+            for flavour in (mlflow.keras, mlflow.tensorflow):
+                flavour.autolog(disable=True, silent=True)
+            experiment = mlflow.set_experiment(where.experiment)
+            with mlflow.start_run(
+                run_id=run_id,
+                run_name=None if run_id else name,
+                experiment_id=experiment.experiment_id,
+            ) as run:
+                yield run
+        finally:
+            # MLflow exports the URI it is given as MLFLOW_TRACKING_URI (for subprocesses);
+            # put back what was there, or the next run's default store would be this run's.
+            if exported is None:
+                os.environ.pop(_URI_VARIABLE, None)
+            else:
+                os.environ[_URI_VARIABLE] = exported
 
 
 def flat_params(prefix: str, config: Any) -> dict[str, Any]:
