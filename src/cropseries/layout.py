@@ -7,6 +7,7 @@ module knows nothing about decoding the byte columns (see `codecs`) or about fil
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 #: Sentinel-2 L2A bands as stored, in the course's order (12 bands, no B10).
@@ -61,6 +62,15 @@ SCL_NAMES: dict[int, str] = {
 #: The SCL values Part 1 kept; images with any other value were dropped before storage.
 STORED_SCL: frozenset[int] = frozenset({2, 3, 4, 5, 6, 10})
 SCL_VEGETATION = 4
+
+
+def scl_in(scl: np.ndarray, codes) -> np.ndarray:
+    """bool [n]: which uint8 SCL values are among `codes`; a 256-entry table lookup, several
+    times faster than `np.isin` on the loader's millions of images."""
+    table = np.zeros(256, bool)
+    table[np.fromiter(codes, np.int64)] = True
+    return table[scl]
+
 
 #: Columns of a course-layout Parquet file, with their Parquet (Arrow) types.
 SCHEMA = pa.schema(

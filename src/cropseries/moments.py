@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cropseries.codecs import PixelSeries
+from cropseries.layout import scl_in
 
 
 @dataclass(frozen=True)
@@ -107,5 +108,5 @@ def valid_observations(series: PixelSeries, exclude_scl: Iterable[int] = ()) -> 
     valid = series.bands != 0
     excluded = tuple(exclude_scl)
     if excluded:
-        valid &= ~np.isin(series.scl, excluded)[:, None]
+        valid &= ~scl_in(series.scl, excluded)[:, None]
     return valid

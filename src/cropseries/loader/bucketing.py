@@ -16,7 +16,7 @@ import numpy as np
 
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
-from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION
+from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION, scl_in
 
 #: Channels of a bucketed example: the 12 bands (DN), then these three.
 NDVI = NUM_BANDS
@@ -139,7 +139,7 @@ def filter_observations(series: PixelSeries, exclude_scl: tuple[int, ...]) -> Pi
     """
     if not exclude_scl:
         return series
-    keep = ~np.isin(series.scl, np.asarray(exclude_scl, np.uint8))
+    keep = ~scl_in(series.scl, exclude_scl)
     kept_before = np.concatenate([[0], np.cumsum(keep)])
     return PixelSeries(
         bands=series.bands[keep],
@@ -251,7 +251,7 @@ def _vegetated(
     """
     filled = np.bincount(example, minlength=num_examples)
     last = np.cumsum(filled) - 1
-    green = np.isin(scl, green_scl)
+    green = scl_in(scl, green_scl)
     vegetated = np.zeros(num_examples, bool)
     for back in range(last_buckets):
         has = filled > back

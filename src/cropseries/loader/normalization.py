@@ -49,11 +49,9 @@ class Normalization:
 
     def apply(self, bands: np.ndarray) -> np.ndarray:
         """(bands - mean) / std as float32 [..., 12], 0 where a band value is 0."""
-        x = bands.astype(np.float32)
-        zero = x == 0
-        x -= self.mean
-        x /= self.std
-        x[zero] = 0.0
+        x = np.subtract(bands, self.mean, dtype=np.float32)  # converts as it subtracts
+        np.divide(x, self.std, out=x)
+        x[bands == 0] = 0.0
         return x
 
 

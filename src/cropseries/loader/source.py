@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
 from cropseries.errors import ConfigError
 from cropseries.geo import pixel_ids
-from cropseries.layout import STORED_SCL
+from cropseries.layout import STORED_SCL, scl_in
 from cropseries.legend import ClassLegend
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
@@ -40,7 +40,6 @@ COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
 #: year and label code (a course layout has its year in the path and its code in `CDL`).
 IDENTITY_COLUMNS = {"split": ("lon", "lat", "year", "cdl_code"), "course": ("lon", "lat")}
 _YEAR_FOLDER = re.compile(r"(?:^|/)year=(\d+)(?:/|$)")
-_STORED_SCL = np.array(sorted(STORED_SCL), np.uint8)
 #: Record batches read ahead of the kernel.
 READ_AHEAD = 2
 
@@ -208,7 +207,7 @@ def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) 
     if len(inside):
         row = int(np.searchsorted(series.offsets, inside[0], side="right") - 1)
         raise _fail(file, first_row + row, "img_dates", "dates are not ascending")
-    foreign = np.flatnonzero(~np.isin(series.scl, _STORED_SCL))
+    foreign = np.flatnonzero(~scl_in(series.scl, STORED_SCL))
     if len(foreign):
         row = int(np.searchsorted(series.offsets, foreign[0], side="right") - 1)
         value = int(series.scl[foreign[0]])
