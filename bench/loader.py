@@ -4,17 +4,18 @@
 
 Generates course-layout datasets of `--pixels` rows (1x) and 4x as many with the project's
 generator (one year, kept under the ignored data/ folder), or reads `--splits DIR` (a split
-dataset's train split, 1x only). Then, on the same files, in one run: (a) the floor:
-pyarrow reading the columns the loader reads; (b) the course's pipeline restated
-(bench/course_pipeline.py: pandas into memory, from_tensor_slices, per-element map);
-(c) the loader in training mode, tf.data batches iterated in Python, streamed from the
-files every epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the
-epochs after the first. (b), (c) and (d) are timed per epoch of a dataset built once, as
-training iterates it, after one untimed epoch; every timing is the best of `--repeat`.
-Prints rows per second, the ratios c/b, c/a and d/a, the kernel alone (check, decode, draw,
-bucket, label, normalize on in-memory record batches, one thread) and the peak RSS of an
-epoch of (c) in a fresh process on the 1x and the 4x dataset (streaming; the cache holds up
-to `cache_mb` more).
+dataset's train split, 1x only). Then, on the same files, in one run: (a) the floor: pyarrow
+reading the columns the loader reads; (b) the course's pipeline restated
+(bench/course_pipeline.py: pandas into memory, from_tensor_slices, per-element map); (c) the
+loader in training mode, tf.data batches iterated in Python, streamed from the files every
+epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the epochs
+after the first; beside them the same streamed epochs as numpy batches and through a PyTorch
+DataLoader with 0, 1 and 2 worker processes (with the torch extra). (b), (c) and (d) are
+timed per epoch of a dataset built once, as training iterates it, after one untimed epoch;
+every timing is the best of `--repeat`. Prints rows per second, the ratios c/b, c/a and d/a,
+the kernel alone (check, decode, draw, bucket, label, normalize on in-memory record batches,
+one thread) and the peak RSS of an epoch of (c) in a fresh process on the 1x and the 4x
+dataset (streaming; the cache holds up to `cache_mb` more).
 """
 
 from __future__ import annotations
@@ -105,6 +106,25 @@ def loader(path: str, split: str, repeat: int, cache_mb: float = 0) -> float:
     return epoch_rate(training_dataset(path, None, config, split=split), repeat)
 
 
+def loader_torch(path: str, split: str, workers: int, repeat: int) -> float | None:
+    """Rows/s of the same epochs through a PyTorch DataLoader with `workers` worker
+    processes (0: in this process), streamed; None without the torch extra."""
+    try:
+        from torch.utils.data import DataLoader
+
+        from cropseries.loader.torch import LoaderDataset
+    except ImportError:
+        return None
+    dataset = LoaderDataset(path, None, LoaderConfig(seed=0, cache_mb=0), split=split)
+    loader = DataLoader(dataset, batch_size=None, num_workers=workers)
+
+    def epoch() -> int:
+        return sum(len(batch["x"]) for batch in loader)
+
+    epoch()
+    return best_rate(epoch, repeat)
+
+
 def loader_numpy(path: str, split: str) -> int:
     """The same epoch as numpy batches, without tf.data."""
     job = plan(path, None, LoaderConfig(seed=0, cache_mb=0), training=True, split=split)
@@ -188,6 +208,10 @@ def main() -> None:
         "loader_numpy_rows_s": round(best_rate(lambda: loader_numpy(one_x, split), args.repeat)),
         "kernel_rows_s": round(kernel_rate(one_x, split, args.repeat)),
     }
+    for workers in (0, 1, 2):
+        rate = loader_torch(one_x, split, workers, args.repeat)
+        if rate is not None:
+            result[f"torch_{workers}_workers_rows_s"] = round(rate)
     result["rss_1x_mb"], result["rss_1x_rows"] = peak_rss_mb(one_x, split)
     if four_x:
         result["rss_4x_mb"], result["rss_4x_rows"] = peak_rss_mb(four_x, split)
@@ -202,9 +226,13 @@ def main() -> None:
             json.dump(result, f, indent=1)
     if args.json:
         print(json.dumps(result))
-        return
-    r = result
-    print(f"dataset: {r['rows']:,} rows, {r['megabytes']:.0f} MB of Parquet ({one_x})")
+    else:
+        report(result, one_x)
+
+
+def report(r: dict, path: str) -> None:
+    """The result as a table, with the targets."""
+    print(f"dataset: {r['rows']:,} rows, {r['megabytes']:.0f} MB of Parquet ({path})")
     print(f"  (a) floor, pyarrow reads the columns:  {r['floor_rows_s']:>10,} rows/s")
     print(
         f"  (b) course pipeline restated:          {r['course_rows_s']:>10,} rows/s"
@@ -214,6 +242,13 @@ def main() -> None:
     print(f"  (d) the same, later epochs from cache: {r['loader_cached_rows_s']:>10,} rows/s")
     print(f"      loader as numpy batches:           {r['loader_numpy_rows_s']:>10,} rows/s")
     print(f"      kernel alone, one thread:          {r['kernel_rows_s']:>10,} rows/s")
+    for workers in (0, 1, 2):
+        if f"torch_{workers}_workers_rows_s" in r:
+            rate = r[f"torch_{workers}_workers_rows_s"]
+            print(
+                f"      PyTorch DataLoader, {workers} workers:     {rate:>10,} rows/s"
+                f"  ({rate / r['loader_rows_s']:.2f} of c)"
+            )
     print(f"  c/b = {r['loader_over_course']} (target >= 20)")
     print(f"  c/a = {r['loader_over_floor']} (target >= 0.5)")
     print(f"  d/a = {r['cached_over_floor']} (target >= 2)")

@@ -69,3 +69,27 @@ def test_evaluation_is_the_same_every_time(splits):
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
     assert len(first["x"]) == 15 * pq.read_table(f"{splits}/split=test").num_rows
+
+
+def test_a_shard_gives_the_tf_data_batches_of_the_same_seed_and_shard(splits):
+    from cropseries.loader.pipeline import training_dataset
+
+    dataset = LoaderDataset(splits, splits, CONFIG, extras=True, rank=0, world_size=2)
+    from_tf = training_dataset(splits, splits, CONFIG, shard=Shard(2, 0), extras=True)
+    pairs = list(zip(dataset, from_tf, strict=True))
+    assert len(pairs) > 1
+    for got, want in pairs:
+        assert set(got) == set(want)
+        for key in want:
+            np.testing.assert_array_equal(got[key].numpy(), want[key].numpy(), err_msg=key)
+
+
+def test_the_cache_serves_later_epochs_in_process_and_stays_out_of_workers(splits):
+    import pickle
+
+    dataset = LoaderDataset(splits, splits, CONFIG)
+    first = gather(dataset)
+    [epochs] = dataset._epochs.values()
+    assert epochs.cache is not None and epochs.cache.complete  # filled by the first epoch
+    np.testing.assert_array_equal(gather(dataset)["x"], first["x"])  # same epoch, same draws
+    assert pickle.loads(pickle.dumps(dataset))._epochs == {}  # what a worker receives

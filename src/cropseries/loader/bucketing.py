@@ -74,6 +74,10 @@ class Bucketed:
     day 0. `anchor_days` int64 [E]: the day (since the row's first image) bucket 0 starts at
     (-1 for an empty window with the first-kept anchor). `vegetated` bool [E]: the vegetation
     rule's SCL in one of the last filled buckets. `values`, `raw` and `filled` build arrays.
+
+    Before bucketing, the window kept `kept_counts` int64 [E] images of each example:
+    `kept_images` int64 [N], example by example in time order, and their `kept_days` int64
+    [N], relative to the anchor as `days` are; `sequence` lays them out unbucketed.
     """
 
     series: PixelSeries
@@ -84,12 +88,19 @@ class Bucketed:
     days: np.ndarray
     anchor_days: np.ndarray
     vegetated: np.ndarray
+    kept_images: np.ndarray
+    kept_counts: np.ndarray
+    kept_days: np.ndarray
 
     @property
     def bands(self) -> np.ndarray:
         """[K, 12] DN of each filled bucket, in the series' integer type, native byte order."""
+        return self.bands_of(self.images)
+
+    def bands_of(self, images: np.ndarray) -> np.ndarray:
+        """[n, 12] DN of `images` of the series, in its integer type, native byte order."""
         native = self.series.bands.dtype.newbyteorder("=")
-        return np.take(self.series.bands, self.images, axis=0).astype(native, copy=False)
+        return np.take(self.series.bands, images, axis=0).astype(native, copy=False)
 
     @property
     def values(self) -> np.ndarray:
@@ -116,12 +127,17 @@ class Bucketed:
     def calendar(self) -> np.ndarray:
         """int16 [E, B, 2]: the year and the day of year (1..366) of each filled bucket's
         image, zeros where a bucket is empty (positional encodings need real dates)."""
-        date = self.series.dates[self.images].astype(np.int64).astype("datetime64[D]")
-        year = date.astype("datetime64[Y]")
-        day_of_year = (date - year).astype(np.int64) + 1
-        return self.scatter(
-            np.stack([year.astype(np.int64) + 1970, day_of_year], 1).astype(np.int16)
-        )
+        return self.scatter(calendar(self.series.dates[self.images]))
+
+    def sequence(self, values: np.ndarray) -> np.ndarray:
+        """Per-kept-image `values` [N, C] as [E, T, C], each example's kept images in time
+        order from position 0, zeros after; T is the most images any example kept."""
+        width = int(self.kept_counts.max(initial=0))
+        starts, example = _segments(self.kept_counts)
+        position = np.arange(len(example)) - starts[example]
+        dense = np.zeros((self.num_examples * width, values.shape[1]), values.dtype)
+        dense[example * width + position] = values
+        return dense.reshape(self.num_examples, width, values.shape[1])
 
     @property
     def filled(self) -> np.ndarray:
@@ -129,6 +145,14 @@ class Bucketed:
         filled = np.zeros(self.num_examples * self.num_buckets, bool)
         filled[self.cells] = True
         return filled.reshape(self.num_examples, self.num_buckets)
+
+
+def calendar(dates: np.ndarray) -> np.ndarray:
+    """int16 [n, 2]: the year and the day of year (1..366) of days since 1970-01-01."""
+    date = dates.astype(np.int64).astype("datetime64[D]")
+    year = date.astype("datetime64[Y]")
+    day_of_year = (date - year).astype(np.int64) + 1
+    return np.stack([year.astype(np.int64) + 1970, day_of_year], 1).astype(np.int16)
 
 
 def filter_observations(series: PixelSeries, exclude_scl: tuple[int, ...]) -> PixelSeries:
@@ -288,16 +312,22 @@ def bucketize(
         anchor = windows.start_days.astype(np.int64)
     clipped_anchor = np.clip(anchor, 0, config.clip_days)[example]
     bucket = (np.clip(days, 0, config.clip_days) - clipped_anchor) // config.days_per_bucket
+    relative_days = np.clip(days - anchor[example], 0, config.clip_days)
 
     chosen = _one_per_bucket(example, bucket, image, windows.pick_keys)
-    image, example = image[chosen], example[chosen]
+    chosen_image, chosen_example = image[chosen], example[chosen]
     return Bucketed(
         series=series,
         num_examples=num_examples,
         num_buckets=num_buckets,
-        cells=example * num_buckets + bucket[chosen],
-        images=image,
-        days=np.clip(days[chosen] - anchor[example], 0, config.clip_days),
+        cells=chosen_example * num_buckets + bucket[chosen],
+        images=chosen_image,
+        days=relative_days[chosen],
         anchor_days=anchor,
-        vegetated=_vegetated(example, series.scl[image], num_examples, green_scl, last_buckets),
+        vegetated=_vegetated(
+            chosen_example, series.scl[chosen_image], num_examples, green_scl, last_buckets
+        ),
+        kept_images=image,
+        kept_counts=counts,
+        kept_days=relative_days,
     )

@@ -23,6 +23,7 @@ from cropseries.loader.bucketing import (
     Bucketed,
     Windows,
     bucketize,
+    calendar,
     filter_observations,
 )
 from cropseries.loader.cache import ChunkCache
@@ -58,6 +59,10 @@ EXTRAS = (
     "start_day",
 )
 
+#: The variable-length form of a batch with `sequence=True`: the kept images of each window,
+#: unbucketed, in time order, padded to the longest in the batch (`seq_mask` False there).
+SEQUENCE = ("seq_x", "seq_day", "seq_year", "seq_doy", "seq_mask")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -71,6 +76,7 @@ class Plan:
     start_days: tuple[int, ...]
     shard: Shard
     extras: bool
+    sequence: bool = False
 
     @property
     def keeps_double_crops(self) -> bool:
@@ -91,6 +97,7 @@ def plan(
     shard: Shard | None = None,
     extras: bool = False,
     layout: str = "auto",
+    sequence: bool = False,
 ) -> Plan:
     """Open the input and the statistics now, so bad input fails before the first batch."""
     config = config or LoaderConfig()
@@ -111,6 +118,7 @@ def plan(
         start_days=tuple(config.eval_start_days if start_days is None else start_days),
         shard=shard,
         extras=extras,
+        sequence=sequence,
     )
 
 
@@ -164,8 +172,9 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket and label every example of one chunk, compactly (columns of length E).
 
     `bands` [E, 25, 12] DN in the codec's native integer type, 0 in empty buckets; `target`
-    int32, the label after the vegetation rule; plus `EXTRAS` if planned. They wait in the
-    shuffle buffer like this; `finish` turns a leaving group into x and y.
+    int32, the label after the vegetation rule; plus `EXTRAS` and the sequence form's columns
+    (`seq_bands` DN, then `SEQUENCE` but `seq_x`) if planned. They wait in the shuffle buffer
+    like this; `finish` turns a leaving group into x and y.
     """
     cut = windowed(chunk, plan, rng)
     bucketed, rows = cut.bucketed, cut.windows.rows
@@ -185,17 +194,45 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
             "cdl_code": chunk.cdl_code[rows],
             "start_day": cut.windows.start_days.astype(np.int32),
         }
+    if plan.sequence:
+        columns |= sequence_columns(bucketed)
     return columns
+
+
+def sequence_columns(bucketed: Bucketed) -> Columns:
+    """The kept images of each window, unbucketed: [E, T, ...] padded with zeros after each
+    example's last image, T the most any example of the chunk kept."""
+    kept = bucketed.kept_images
+    dated = calendar(bucketed.series.dates[kept])
+    return {
+        "seq_bands": bucketed.sequence(bucketed.bands_of(kept)),
+        "seq_day": bucketed.sequence(bucketed.kept_days[:, None].astype(np.int16))[..., 0],
+        "seq_year": bucketed.sequence(dated[:, :1])[..., 0],
+        "seq_doy": bucketed.sequence(dated[:, 1:])[..., 0],
+        "seq_mask": bucketed.sequence(np.ones((len(kept), 1), bool))[..., 0],
+    }
 
 
 def finish(columns: Columns, plan: Plan) -> Columns:
     """Compact columns as the model takes them: `x` float32 [b, 25, 12] normalized bands,
-    `y` float32 [b, 7] one-hot; the extras unchanged."""
-    rest = {k: v for k, v in columns.items() if k not in ("bands", "target")}
-    return {
+    `y` float32 [b, 7] one-hot; the extras unchanged; the sequence form's `seq_x` float32
+    [b, T, 12] normalized like x."""
+    rest = {k: v for k, v in columns.items() if k not in ("bands", "target", "seq_bands")}
+    finished = {
         "x": plan.normalization.apply(columns["bands"]),
         "y": one_hot(columns["target"], plan.legend.num_classes),
-    } | rest
+    }
+    if "seq_bands" in columns:
+        finished["seq_x"] = plan.normalization.apply(columns["seq_bands"])
+    return finished | rest
+
+
+def trimmed(batch: Columns) -> Columns:
+    """The sequence form cut to the longest series of `batch` (unchanged without it)."""
+    if "seq_mask" not in batch:
+        return batch
+    width = int(batch["seq_mask"].sum(axis=1).max(initial=0))
+    return batch | {name: batch[name][:, :width] for name in SEQUENCE}
 
 
 #: Rows handed from Python to tf.data at a time, about: each hand-over costs about half a
@@ -263,10 +300,10 @@ def _examples_of(item: tuple[int, Chunk], plan: Plan, seed: list[int] | None):
 def _emit(group: Columns, plan: Plan, grouped: bool) -> Iterator[Columns]:
     finished, size = finish(group, plan), plan.config.batch_size
     if grouped:
-        yield finished
+        yield trimmed(finished)
         return
     for start in range(0, num_rows(finished), size):
-        yield take(finished, slice(start, start + size))
+        yield trimmed(take(finished, slice(start, start + size)))
 
 
 def _signature(plan: Plan) -> dict:
@@ -292,7 +329,20 @@ def _signature(plan: Plan) -> dict:
             "cdl_code": tf.TensorSpec([None], tf.int32),
             "start_day": tf.TensorSpec([None], tf.int32),
         }
+    if plan.sequence:
+        spec |= {
+            "seq_x": tf.TensorSpec([None, None, NUM_BANDS], tf.float32),
+            "seq_day": tf.TensorSpec([None, None], tf.int16),
+            "seq_year": tf.TensorSpec([None, None], tf.int16),
+            "seq_doy": tf.TensorSpec([None, None], tf.int16),
+            "seq_mask": tf.TensorSpec([None, None], tf.bool),
+        }
     return spec
+
+
+def _as_dicts(plan: Plan) -> bool:
+    """Whether batches are dicts (extras or the sequence form) rather than `(x, y)`."""
+    return plan.extras or plan.sequence
 
 
 def cache_for(plan: Plan) -> ChunkCache | None:
@@ -329,7 +379,7 @@ def _generator(epochs: Epochs) -> Callable[[], Iterator]:
 
     def generate():
         for group in epochs:
-            yield group if epochs.plan.extras else (group["x"], group["y"])
+            yield group if _as_dicts(epochs.plan) else (group["x"], group["y"])
 
     return generate
 
@@ -344,19 +394,25 @@ def to_dataset(plan: Plan):
     import tensorflow as tf
 
     spec = _signature(plan)
-    signature = spec if plan.extras else (spec["x"], spec["y"])
+    signature = spec if _as_dicts(plan) else (spec["x"], spec["y"])
     # Nothing here needs tuning, and tf.data's autotuner, which runs beside the pipeline,
     # halved the throughput of one epoch in three on two cores.
     options = tf.data.Options()
     options.autotune.enabled = False
-    return (
-        tf.data.Dataset.from_generator(
-            _generator(Epochs(plan, grouped=True)), output_signature=signature
-        )
-        .rebatch(plan.config.batch_size)
-        .prefetch(plan.config.prefetch)
-        .with_options(options)
-    )
+    dataset = tf.data.Dataset.from_generator(
+        _generator(Epochs(plan, grouped=True)), output_signature=signature
+    ).rebatch(plan.config.batch_size)
+    if plan.sequence:
+        dataset = dataset.map(_trimmed_tensors)
+    return dataset.prefetch(plan.config.prefetch).with_options(options)
+
+
+def _trimmed_tensors(batch: dict) -> dict:
+    """`trimmed` in TensorFlow ops, for the batches `rebatch` cuts from a group."""
+    import tensorflow as tf
+
+    width = tf.reduce_max(tf.reduce_sum(tf.cast(batch["seq_mask"], tf.int32), axis=1))
+    return batch | {name: batch[name][:, :width] for name in SEQUENCE}
 
 
 def training_dataset(
@@ -368,9 +424,11 @@ def training_dataset(
     shard: Shard | None = None,
     extras: bool = False,
     layout: str = "auto",
+    sequence: bool = False,
 ):
     """Training batches: `(x, y)`, x float32 [batch, 25, 12] normalized bands, y float32
-    one-hot [batch, 7]; or a dict with `EXTRAS` too if `extras`.
+    one-hot [batch, 7]; or a dict with `EXTRAS` too if `extras`, and `SEQUENCE` (the kept
+    images unbucketed, padded to the longest in the batch) if `sequence`.
 
     `path` is a split dataset (rows of `split=<split>/`) or a course-layout dataset
     (`layout="course"`, or found automatically). `stats` is a stats.json path (or the split
@@ -388,6 +446,7 @@ def training_dataset(
             shard=shard,
             extras=extras,
             layout=layout,
+            sequence=sequence,
         )
     )
 
@@ -402,11 +461,13 @@ def evaluation_dataset(
     shard: Shard | None = None,
     extras: bool = True,
     layout: str = "auto",
+    sequence: bool = False,
 ):
     """Evaluation batches: every row of `split` at every start day (`config.eval_start_days`
     unless given), in file, row, then start-day order; no random draws.
 
-    A dict with x, y and `EXTRAS` (pixel id, start day, ...), or `(x, y)` if not `extras`.
+    A dict with x, y and `EXTRAS` (pixel id, start day, ...), or `(x, y)` if not `extras`;
+    `sequence` adds `SEQUENCE` (the kept images unbucketed) to the dict.
     """
     return to_dataset(
         plan(
@@ -419,6 +480,7 @@ def evaluation_dataset(
             shard=shard,
             extras=extras,
             layout=layout,
+            sequence=sequence,
         )
     )
 

@@ -1,6 +1,8 @@
 """Shuffling and batching columnar examples a whole batch at a time, in bounded memory.
 
-Examples travel as "columns": a dict of numpy arrays sharing their first dimension.
+Examples travel as "columns": a dict of numpy arrays sharing their first dimension. A
+column's other dimensions may grow from group to group (the loader's sequence form, padded
+to the longest series): shorter rows are padded with zeros where groups meet.
 `ShuffleBuffer` is tf.data's shuffle done a batch at a time: a fixed number of slots, and
 each batch of arriving examples evicts as many uniformly chosen ones, which leave as the
 next output batch. `Rebatcher` cuts a stream into batches without shuffling. Neither knows
@@ -27,10 +29,22 @@ def take(columns: Columns, index) -> Columns:
 
 
 def concatenate(parts: list[Columns]) -> Columns:
-    """Groups of columns stacked into one, column by column, in order."""
+    """Groups of columns stacked into one, column by column, in order, zero-padded to the
+    widest."""
     if len(parts) == 1:
         return parts[0]
-    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    stacked = {}
+    for name in parts[0]:
+        values = [p[name] for p in parts]
+        shape = np.max([v.shape[1:] for v in values], axis=0)
+        stacked[name] = np.concatenate([padded(v, shape) for v in values])
+    return stacked
+
+
+def padded(values: np.ndarray, shape) -> np.ndarray:
+    """`values` [n, ...] zero-padded at the end of its other dimensions to `shape`."""
+    grow = [int(want) - have for want, have in zip(shape, values.shape[1:], strict=True)]
+    return np.pad(values, [(0, 0)] + [(0, g) for g in grow]) if any(grow) else values
 
 
 class Rebatcher:
@@ -98,15 +112,25 @@ class ShuffleBuffer:
             }
         n = min(self.capacity - self.size, self.arriving.count)
         for name, values in self.arriving.pop(n).items():
-            self.slots[name][self.size : self.size + n] = values
+            slots = self._slots_for(name, values)
+            slots[self.size : self.size + n] = padded(values, slots.shape[1:])
         self.size += n
+
+    def _slots_for(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The slots of column `name`, widened (zero-padded) if `values` rows are wider."""
+        slots = self.slots[name]
+        shape = np.maximum(slots.shape[1:], values.shape[1:])
+        if tuple(shape) != slots.shape[1:]:
+            slots = self.slots[name] = padded(slots, shape)
+        return slots
 
     def _swap(self, n: int) -> Columns:
         """Evict n (<= capacity) random slots, refill them with the next n arrivals."""
         slots = self.rng.choice(self.capacity, n, replace=False)
         evicted = take(self.slots, slots)
         for name, values in self.arriving.pop(n).items():
-            self.slots[name][slots] = values
+            room = self._slots_for(name, values)
+            room[slots] = padded(values, room.shape[1:])
         return evicted
 
     def push(self, columns: Columns | None) -> Iterator[Columns]:

@@ -16,17 +16,21 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from cropseries.config import LoaderConfig
-from cropseries.loader.pipeline import batches, plan
+from cropseries.loader.pipeline import Epochs, plan
 from cropseries.loader.source import Shard
 
 
 class LoaderDataset(IterableDataset):
     """Batches of `split` as dicts of tensors: `x` float32 [b, 25, 12], `y` float32 [b, 7],
-    plus the extras if `extras` (see `pipeline.EXTRAS`).
+    plus the extras if `extras` (see `pipeline.EXTRAS`) and the variable-length form if
+    `sequence` (`pipeline.SEQUENCE`).
 
-    `training` draws random windows and shuffles (a new epoch per `set_epoch`, the same for
-    a seed); otherwise the loader's evaluation mode, deterministic. `rank` and `world_size`
-    default to `torch.distributed`'s when it is initialized, else a single process.
+    `training` draws random windows and shuffles (epoch n's draws after `set_epoch(n)`, the
+    same for a seed); otherwise the loader's evaluation mode, deterministic. `rank` and
+    `world_size` default to `torch.distributed`'s when it is initialized, else a single
+    process. The decoded-series cache (`LoaderConfig.cache_mb`) lives in the process that
+    iterates: it serves later epochs with `num_workers=0`; worker processes, which
+    DataLoader starts anew each epoch, stream.
     """
 
     def __init__(
@@ -38,16 +42,21 @@ class LoaderDataset(IterableDataset):
         training: bool = True,
         split: str = "train",
         extras: bool = False,
+        sequence: bool = False,
         layout: str = "auto",
         rank: int | None = None,
         world_size: int | None = None,
     ):
         super().__init__()
         self.path, self.stats, self.config = path, stats, config or LoaderConfig()
-        self.training, self.split, self.extras, self.layout = training, split, extras, layout
+        self.training, self.split, self.layout = training, split, layout
+        self.extras, self.sequence = extras, sequence
         self.rank, self.world_size = _distributed(rank, world_size)
         self.epoch = 0
-        plan(path, stats, self.config, training=training, split=split, layout=layout)  # checks
+        self._epochs: dict[Shard, Epochs] = {}
+        checked = plan(path, stats, self.config, training=training, split=split, layout=layout)
+        self.classes: tuple[str, ...] = tuple(checked.legend.classes)
+        """The names of y's columns, in order (the legend's classes)."""
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch the next iteration draws (call it on every rank before each epoch)."""
@@ -60,18 +69,28 @@ class LoaderDataset(IterableDataset):
         return Shard(self.world_size * workers, self.rank * workers + worker)
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
-        job = plan(
-            self.path,
-            self.stats,
-            self.config,
-            training=self.training,
-            split=self.split,
-            shard=self.shard(),
-            extras=self.extras,
-            layout=self.layout,
-        )
-        for batch in batches(job, self.epoch):
+        shard = self.shard()
+        if shard not in self._epochs:
+            job = plan(
+                self.path,
+                self.stats,
+                self.config,
+                training=self.training,
+                split=self.split,
+                shard=shard,
+                extras=self.extras,
+                layout=self.layout,
+                sequence=self.sequence,
+            )
+            self._epochs[shard] = Epochs(job)
+        epochs = self._epochs[shard]
+        epochs.set_epoch(self.epoch)
+        for batch in epochs:
             yield {name: torch.from_numpy(values) for name, values in batch.items()}
+
+    def __getstate__(self) -> dict:
+        """What a worker process receives: everything but the cache (it reads its own)."""
+        return self.__dict__ | {"_epochs": {}}
 
 
 def _distributed(rank: int | None, world_size: int | None) -> tuple[int, int]:
