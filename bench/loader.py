@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pyarrow.parquet as pq
+from peak_memory import peak_rss_mb
 
 from cropseries.config import LoaderConfig
 from cropseries.legend import course_legend
@@ -156,7 +156,7 @@ def kernel_rate(path: str, split: str, repeat: int) -> float:
     return best_rate(run, repeat)
 
 
-def peak_rss_mb(path: str, split: str) -> tuple[float, int]:
+def epoch_peak_rss_mb(path: str, split: str) -> tuple[float, int]:
     """Peak RSS (MB) of one loader epoch in a fresh process, and the rows it loaded."""
     out = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--rss-child", path, "--split", split],
@@ -186,7 +186,7 @@ def main() -> None:
         config = LoaderConfig(seed=0, cache_mb=0)  # streaming: memory must not grow with data
         dataset = training_dataset(args.rss_child, None, config, split=args.split)
         rows = sum(x.shape[0] for x, _ in dataset)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_rss_mb()
         print(json.dumps({"rows": rows, "peak_rss_mb": round(peak, 1)}))
         return
 
@@ -212,9 +212,9 @@ def main() -> None:
         rate = loader_torch(one_x, split, workers, args.repeat)
         if rate is not None:
             result[f"torch_{workers}_workers_rows_s"] = round(rate)
-    result["rss_1x_mb"], result["rss_1x_rows"] = peak_rss_mb(one_x, split)
+    result["rss_1x_mb"], result["rss_1x_rows"] = epoch_peak_rss_mb(one_x, split)
     if four_x:
-        result["rss_4x_mb"], result["rss_4x_rows"] = peak_rss_mb(four_x, split)
+        result["rss_4x_mb"], result["rss_4x_rows"] = epoch_peak_rss_mb(four_x, split)
     course_load_s, course_rate = course(one_x, split, args.repeat)
     result["course_rows_s"], result["course_load_s"] = round(course_rate), round(course_load_s, 2)
     result["loader_over_course"] = round(result["loader_rows_s"] / result["course_rows_s"], 2)

@@ -19,10 +19,11 @@ import argparse
 import glob
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
+
+from peak_memory import peak_rss_mb
 
 YEARS = {"train": 2021, "val": 2020, "test": 2019}
 
@@ -110,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         result = {"floor": floor, "course": course}[args.child](args.data)
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
 
@@ -148,7 +149,7 @@ def main() -> None:
         "split_over_course": round(pandas["seconds"] / seconds, 3),
         "split_over_floor": round(base["seconds"] / seconds, 3),
         "split_jvm_peak_mb": round(jvm_peak_mb()),
-        "split_python_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "split_python_peak_mb": round(peak_rss_mb()),
         "course_peak_mb": round(pandas["peak_mb"]),
         "floor_peak_mb": round(base["peak_mb"]),
     }
