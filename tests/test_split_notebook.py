@@ -38,9 +38,13 @@ def test_notebook_writes_the_split_and_shows_its_figures(spark, course, tmp_path
     split_map, classes, exclusions = ([_decoded(t) for t in f["data"]] for f in result["_figures"])
     assert [t["name"].split()[0] for t in split_map] == ["train", "val", "test"]
     assert [len(t["x"]) for t in split_map] == [report.pixels[s] for s in SPLITS]
-    assert [t["y"] for t in classes] == [
-        [report.classes[t["name"]].get(c, 0) for c in classes[0]["x"]] for t in classes
-    ]
+    for trace in classes:  # one trace per class, a bar per split and year
+        expected = [
+            report.classes_by_year[split][year].get(trace["name"], 0)
+            for split, year in (bar.split() for bar in trace["x"])
+        ]
+        assert trace["y"] == expected
+    assert sum(sum(t["y"]) for t in classes) == report.split_rows
     assert dict(zip(exclusions[0]["x"], exclusions[0]["y"], strict=True)) == report.excluded
     sample = map_sample(spark, report, max_points=10)
     assert 0 < len(sample) <= 10 and set(sample["split"]) <= set(SPLITS)

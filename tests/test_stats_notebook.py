@@ -55,11 +55,13 @@ def test_notebook_writes_stats_and_shows_band_and_class_figures(spark, splits, t
     lines = sorted(shape["x0"] for shape in bands["layout"]["shapes"])
     expected = sorted(np.concatenate([stats.mean, stats.mean - stats.std, stats.mean + stats.std]))
     np.testing.assert_allclose(lines, expected)
-    assert [t["name"] for t in classes["data"]] == ["train (500 rows)", "val (100 rows)"]
-    assert [values(t["customdata"]).tolist() for t in classes["data"]] == [
-        stats.class_counts["train"].tolist(),
-        stats.class_counts["val"].tolist(),
-    ]
+    assert [t["name"] for t in classes["data"]] == list(stats.classes)  # a trace per class
+    assert list(classes["data"][0]["x"]) == ["train (500 rows)", "val (100 rows)"]
+    for c, trace in enumerate(classes["data"]):
+        assert values(trace["customdata"]).tolist() == [
+            int(stats.class_counts["train"][c]),
+            int(stats.class_counts["val"][c]),
+        ]
 
 
 def test_command_writes_beside_the_splits_and_reports_bad_input(spark, splits, tmp_path, capsys):

@@ -1,7 +1,9 @@
-"""Figures of a split dataset: pixels on a lon/lat map by split, classes per split, exclusions.
+"""Figures of a split dataset: pixels on a lon/lat map by split, classes per split and year,
+exclusions.
 
-The map uses plain lon/lat axes (no map tiles), so it renders offline. `map_sample` draws a
-bounded sample of pixel locations with Spark; the other figures read only the report.
+The map uses plain lon/lat axes (no map tiles) and SVG markers, so it renders offline and
+without WebGL. `map_sample` draws a bounded sample of pixel locations with Spark (the report
+samples with pyarrow); the other figures read only the report.
 """
 
 from __future__ import annotations
@@ -9,18 +11,17 @@ from __future__ import annotations
 import math
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from cropseries.figures.colours import SPLIT_COLOURS, class_colours
 from cropseries.split.checks import REASONS
 from cropseries.split.report import SplitReport
-from cropseries.split_dataset import SPLITS, split_path
-
-#: One colour per split, and grey for excluded rows.
-SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
+from cropseries.split_dataset import SPLITS, dataset_legend, split_path
 
 
 def map_sample(spark, report: SplitReport, max_points: int = 20_000, seed: int = 0):
-    """A pandas frame (split, lon, lat) of at most `max_points` pixel locations of the split
-    dataset of `report`, sampled uniformly over locations with Spark."""
+    """A pandas frame (split, lon, lat, block_id) of at most `max_points` pixel locations of
+    the split dataset of `report`, sampled uniformly over locations with Spark."""
     from pyspark.sql import functions as F
 
     from cropseries.reader import spark_path
@@ -32,34 +33,41 @@ def map_sample(spark, report: SplitReport, max_points: int = 20_000, seed: int =
     total = sum(report.pixels.values())
     fraction = min(1.0, max_points / total) if total else 1.0
     locations = rows.groupBy("split", "pixel_id").agg(
-        F.min("lon").alias("lon"), F.min("lat").alias("lat")
+        F.min("lon").alias("lon"), F.min("lat").alias("lat"), F.min("block_id").alias("block_id")
     )
     return (
         locations.sample(fraction=fraction, seed=seed)
         .limit(max_points)
-        .select("split", "lon", "lat")
+        .select("split", "lon", "lat", "block_id")
         .toPandas()
     )
 
 
 def split_map(points) -> go.Figure:
-    """Pixel locations (a frame with split, lon, lat) coloured by split, on lon/lat axes."""
-    fig = go.Figure()
-    for split in SPLITS:
+    """Pixel locations (a frame with split, lon, lat, block_id) coloured by split, one panel
+    per split on shared lon/lat axes; a pixel's block on hover."""
+    fig = make_subplots(
+        rows=1, cols=len(SPLITS), subplot_titles=SPLITS, shared_xaxes=True, shared_yaxes=True
+    )
+    for col, split in enumerate(SPLITS, 1):
         part = points[points["split"] == split]
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=part["lon"],
                 y=part["lat"],
                 mode="markers",
                 name=f"{split} ({len(part):,})",
                 marker={"size": 3, "color": SPLIT_COLOURS[split]},
-            )
+                customdata=part["block_id"],
+                hovertemplate="lon %{x:.4f}, lat %{y:.4f}<br>block %{customdata}<extra></extra>",
+            ),
+            row=1,
+            col=col,
         )
+        fig.update_xaxes(title_text="longitude (deg)", row=1, col=col)
     mean_lat = float(points["lat"].mean()) if len(points) else 0.0
     fig.update_layout(
         title="Pixel locations by split (sample)",
-        xaxis_title="longitude (deg)",
         yaxis_title="latitude (deg)",
         legend={"itemsizing": "constant"},
     )
@@ -68,21 +76,31 @@ def split_map(points) -> go.Figure:
     return fig
 
 
-def class_counts(report: SplitReport) -> go.Figure:
-    """Rows per class (legend order, before the vegetation rule), one bar group per split."""
-    names = list(dict.fromkeys(c for split in SPLITS for c in report.classes[split]))
+def class_counts(report: SplitReport, classes: tuple[str, ...]) -> go.Figure:
+    """Rows per class (before the vegetation rule) in each split and year: one stacked bar per
+    split and year, a segment per class of `classes` (the legend's order and colours)."""
+    groups = [
+        (split, year) for split in SPLITS for year in sorted(report.classes_by_year.get(split, {}))
+    ]
+    colours = class_colours(classes)
     fig = go.Figure(
         [
             go.Bar(
-                x=names,
-                y=[report.classes[split].get(c, 0) for c in names],
-                name=split,
-                marker_color=SPLIT_COLOURS[split],
+                x=[f"{split} {year}" for split, year in groups],
+                y=[report.classes_by_year[split][year].get(name, 0) for split, year in groups],
+                name=name,
+                marker_color=colours[name],
+                hovertemplate="%{x}: %{y:,} rows<extra>" + name + "</extra>",
             )
-            for split in SPLITS
+            for name in classes
         ]
     )
-    fig.update_layout(title="Rows per class and split", barmode="group", yaxis_title="rows")
+    fig.update_layout(
+        title="Rows per class, split and year",
+        barmode="stack",
+        xaxis_title="split and year",
+        yaxis_title="rows",
+    )
     return fig
 
 
@@ -99,15 +117,18 @@ def exclusions(report: SplitReport) -> go.Figure:
     )
     fig.update_layout(
         title=f"Excluded rows by reason ({report.excluded_rows:,} of {report.input_rows:,})",
+        xaxis_title="reason",
         yaxis_title="rows",
     )
     return fig
 
 
 def split_figures(spark, report: SplitReport, max_points: int = 20_000) -> list[go.Figure]:
-    """The three figures of a split: map (sampled with Spark), classes, exclusions."""
+    """The three figures of a split: map (sampled with Spark), classes (in the order and
+    colours of the dataset's legend), exclusions."""
+    classes = dataset_legend(report.output_path).classes
     return [
         split_map(map_sample(spark, report, max_points)),
-        class_counts(report),
+        class_counts(report, tuple(classes)),
         exclusions(report),
     ]

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
+from cropseries.figures.colours import class_colours
 from cropseries.layout import BAND_NAMES, BANDS
 from cropseries.moments import valid_observations
 from cropseries.reader import spark_path
@@ -95,22 +96,28 @@ def band_distributions(sample: BandSample, stats: Stats, bins: int = 60) -> go.F
 
 
 def class_distribution(stats: Stats) -> go.Figure:
-    """Share of rows per class in each split (grouped bars; counts on hover)."""
+    """Share of rows per class in each split: one stacked bar per split, a segment per class
+    in the legend's colours (counts on hover)."""
+    splits = list(stats.class_counts)
+    totals = {split: max(int(c.sum()), 1) for split, c in stats.class_counts.items()}
+    colours = class_colours(tuple(stats.classes))
     fig = go.Figure()
-    for split, counts in stats.class_counts.items():
-        share = counts / max(int(counts.sum()), 1)
+    for c, name in enumerate(stats.classes):
+        counts = [int(stats.class_counts[split][c]) for split in splits]
         fig.add_trace(
             go.Bar(
-                x=list(stats.classes),
-                y=share,
-                name=f"{split} ({counts.sum()} rows)",
+                x=[f"{split} ({totals[split]:,} rows)" for split in splits],
+                y=[n / totals[split] for n, split in zip(counts, splits, strict=True)],
+                name=name,
+                marker_color=colours[name],
                 customdata=counts,
-                hovertemplate="%{x}: %{customdata} rows (%{y:.1%})",
+                hovertemplate="%{x}: %{customdata:,} rows (%{y:.1%})<extra>" + name + "</extra>",
             )
         )
     fig.update_layout(
-        barmode="group",
+        barmode="stack",
         yaxis_tickformat=".0%",
+        xaxis_title="split",
         yaxis_title="share of rows",
         title="Classes per split (labels from the CDL class, before the vegetation rule)",
     )

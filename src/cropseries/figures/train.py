@@ -6,17 +6,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from cropseries.course import COURSE_ACCURACY_BY_START_DAY
+from cropseries.figures.colours import class_colours
 from cropseries.train.metrics import Scores
-
-
-def class_colours(classes: tuple[str, ...]) -> dict[str, str]:
-    """One colour per class, by its position in the legend, the same in every figure."""
-    palette = qualitative.Plotly
-    return {name: palette[i % len(palette)] for i, name in enumerate(classes)}
 
 
 def training_curves(history: dict[str, list[float]], best_epoch: int | None = None) -> go.Figure:

@@ -8,6 +8,7 @@ epoch are restored and the model is published whole.
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Sequence
@@ -110,4 +111,24 @@ def train(
     losses = history["val_loss"]
     best = losses.index(min(losses)) + 1
     rows = {"train": job.source.num_rows, "val": val.source.num_rows}
-    return TrainResult(path, job.legend.classes, history, best, rows, network)
+    result = TrainResult(path, job.legend.classes, history, best, rows, network)
+    write_training_record(result)
+    return result
+
+
+#: The history of a training run, beside its model (the report draws its curves from it).
+TRAINING_FILE = "training.json"
+
+
+def write_training_record(result: TrainResult) -> None:
+    """`training.json` beside the model: classes, rows, the epoch kept and the history."""
+    record = {
+        "model": result.model_path,
+        "classes": list(result.classes),
+        "rows": result.rows,
+        "best_epoch": result.best_epoch,
+        "history": {k: [float(v) for v in values] for k, values in result.history.items()},
+    }
+    path = os.path.join(os.path.dirname(result.model_path), TRAINING_FILE)
+    with publish(path) as staging, open(staging, "w") as f:
+        json.dump(record, f, indent=1)
