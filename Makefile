@@ -60,7 +60,9 @@ demo: $(STAMP) java
 	$(PY) -m cropseries loader-throughput --splits $(DEMO_DIR)/splits --epochs 2
 	$(PY) -m cropseries train --splits $(DEMO_DIR)/splits --out $(DEMO_DIR)/train --epochs $(DEMO_EPOCHS) --seed 7
 	$(PY) -m cropseries evaluate --splits $(DEMO_DIR)/splits --model $(DEMO_DIR)/train/model.keras --out $(DEMO_DIR)/train
+	$(PY) -m cropseries report --splits $(DEMO_DIR)/splits --train $(DEMO_DIR)/train --out $(DEMO_DIR)/report.html
 	@echo "The run in MLflow's UI: mlflow ui --backend-store-uri $(DEMO_DIR)/train/mlruns (docs/stages/train.md)"
+	@echo "The run's report, to open in any browser: $(DEMO_DIR)/report.html (docs/report.md)"
 
 test: $(STAMP) java docs
 	$(PY) -m ruff check src tests bench notebooks

@@ -18,6 +18,8 @@
 # MAGIC - `experiment`: the MLflow experiment; empty means `/Users/<you>/cropseries` on Databricks,
 # MAGIC   `cropseries` in a local store `<out>/mlruns` elsewhere.
 # MAGIC - `map_start_day`: the start day of the map of right and wrong test pixels.
+# MAGIC - `report`: where to write the run's report, one self-contained HTML page of every stage
+# MAGIC   (empty: `<out>/report.html`; `none`: no report).
 
 # COMMAND ----------
 
@@ -41,6 +43,7 @@ dbutils.widgets.text("seed", "0")
 dbutils.widgets.dropdown("class_weights", "false", ["false", "true"])
 dbutils.widgets.text("experiment", "")
 dbutils.widgets.text("map_start_day", "45")
+dbutils.widgets.text("report", "")
 
 # COMMAND ----------
 
@@ -95,3 +98,21 @@ from cropseries.train.stage import evaluation_figures
 map_start_day = int(dbutils.widgets.get("map_start_day"))
 for figure in evaluation_figures(judged.result, map_start_day).values():
     figure.show()
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC The whole run on one page, to download from the volume and open offline or send to a
+# MAGIC colleague: the split, the statistics, the loader's view of a few pixels and this training
+# MAGIC run (docs/report.md).
+
+# COMMAND ----------
+
+import os
+
+from cropseries.report.build import write_report
+
+report = dbutils.widgets.get("report") or os.path.join(out, "report.html")
+if report != "none":
+    size = write_report(splits, repository_path(REPO, report), train=out)
+    print(f"wrote the report to {report} ({size / 1e6:.1f} MB)")

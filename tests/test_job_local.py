@@ -70,16 +70,18 @@ def check_loader(output: Path, result: dict) -> None:
 
 def check_train(output: Path, result: dict) -> None:
     """04_train left a model, its results and one MLflow run holding both (locally, a file
-    store beside them, in the experiment the job names)."""
+    store beside them, in the experiment the job names), and the run's report."""
     train = output.parent / "train"
-    for name in ("model.keras", "results.parquet", "evaluation.json", "mlflow_run.json"):
+    for name in ("model.keras", "training.json", "results.parquet", "evaluation.json"):
         assert (train / name).is_file(), name
     assert result["judged"].run_id == result["trained"].run_id
     assert result["where"].experiment == "/Users/someone@example.com/cropseries"
     scores = json.loads((train / "evaluation.json").read_text())
     report = json.loads((output / "split_report.json").read_text())
     assert scores["examples"] == 15 * report["rows"]["test"]  # every test row, 15 start days
-    assert (train / "mlruns").is_dir()
+    assert (train / "mlruns").is_dir() and (train / "mlflow_run.json").is_file()
+    page = (train / "report.html").read_text()
+    assert page.count("<figure ") >= 8 and '<h2 id="train-title">04_train' in page
 
 
 CHECKS = {

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cropseries.train.cli:evaluate",
         "judge a .keras model by start day on a split (results Parquet, MLflow)",
     ),
+    "report": ("cropseries.report.cli", "write one self-contained HTML report of a run"),
     # Databricks commands
     "upload": ("cropseries.databricks.upload", "copy a dataset folder into a Unity Catalog volume"),
     "run": ("cropseries.databricks.run_job", "start the deployed job and follow it until it ends"),

@@ -148,3 +148,23 @@ def label_names(legend: ClassLegend) -> list[str]:
     for name, code in legend.name_codes().items():
         names[code] = name
     return names
+
+
+def read_scores(results: str) -> Scores:
+    """The scores of a results Parquet that `judge` wrote, recounted from its rows (the
+    class order from its metadata), without the model or TensorFlow."""
+    file = pq.ParquetFile(local_path(results))
+    classes = tuple(json.loads(file.schema_arrow.metadata[b"classes"]))
+    table = file.read(columns=["start_day", "true_class", "predicted_class"])
+    start_day = table.column("start_day").to_numpy()
+    scores = Scores.empty(tuple(np.unique(start_day).tolist()), classes)
+    codes = [_class_codes(table.column(c), classes) for c in ("true_class", "predicted_class")]
+    scores.add(start_day, *codes)
+    return scores
+
+
+def _class_codes(column: pa.ChunkedArray, classes: tuple[str, ...]) -> np.ndarray:
+    """A dictionary column of class names as positions in `classes`."""
+    column = column.combine_chunks()
+    position = np.array([classes.index(name) for name in column.dictionary.to_pylist()], np.int64)
+    return position[column.indices.to_numpy()]
