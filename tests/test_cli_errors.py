@@ -31,6 +31,8 @@ BAD_ARGUMENTS = {
               "must be at least 1"),
     "evaluate": (["--splits", "{tmp}/splits", "--model", "{tmp}/m.keras", "--out", "{tmp}/e",
                   "--start-days", "0,x"], "start days"),
+    "report": (["--splits", "{tmp}/splits", "--out", "{tmp}/r.html"],
+               "no split_report.json; not a finished split dataset"),
     "upload": (["{tmp}", "/tmp/somewhere"], "not a folder in a Unity Catalog volume"),
     "run": (["--param", "split_seed"], "expected NAME=VALUE"),
 }  # fmt: skip
