@@ -5,5 +5,6 @@ views, scores) and only draw them; no stage imports a figure except a command th
 and 04_train's tracked runs, which log theirs with the run.
 
 May import: `codecs`, `config`, `course`, `layout`, `moments`, `reader`, `split_dataset`, and
-the data types of `split`, `stats`, `loader` and `train`.
+the data types of `split`, `stats`, `loader`, `train` and `synth` (its seasonal curves and
+reference calendar).
 """

@@ -54,7 +54,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="with --report: the year to compare (default: the latest present)",
     )
+    parser.add_argument(
+        "--figure",
+        metavar="FILE",
+        help="with --report: where to write the seasonal-curves figure (HTML; default: "
+        "DIR-realism.html beside DIR)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def write_seasonal_figure(path: str, year: int, codec: str, out: str) -> None:
+    """Each crop's seasonal curves in `year` of the dataset at `path`, as offline HTML."""
+    from cropseries.figures.synth import seasonal_figure
+    from cropseries.publish import publish
+    from cropseries.synth.report import seasonal_curves
+
+    figure = seasonal_figure(seasonal_curves(path, year, codec))
+    with publish(out) as staging:
+        figure.write_html(staging, include_plotlyjs=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         report = realism_report(args.report, year=args.year, codec=args.codec)
         print(format_realism(report))
+        figure = args.figure or f"{args.report.rstrip('/')}-realism.html"
+        write_seasonal_figure(args.report, report.year, args.codec, figure)
+        print(f"wrote the seasonal curves of {report.year} beside the calendar to {figure}")
         return 0 if report.passed else 1
     config = SynthConfig(
         pixels=args.pixels,

@@ -213,7 +213,9 @@ def write_box_years(root: str, config: SynthConfig, index: int, count: int, prog
         scenes = acquisitions.scenes(pixels.box, index, year, rng)
         road = landcover.CLASSES.index(landcover.ROAD_CLASS)
         unit_class = np.append(pixels.plan.classes(year), road)  # roads: the last unit
-        unit_values = phenology.field_parameters(rng, unit_class, rng.normal(0.0, 5.0))
+        unit_values = phenology.field_parameters(
+            rng, unit_class, rng.normal(0.0, phenology.YEAR_SHIFT_SD)
+        )
         for chunk, start in enumerate(range(0, count, config.chunk_rows)):
             rows = slice(start, min(start + config.chunk_rows, count))
             table = chunk_table(

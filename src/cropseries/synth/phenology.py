@@ -38,6 +38,21 @@ BERNOULLI = {"winter_flood": 0.85, "burn": 1.0}
 #: Day parameters moved by the year's weather (a wet spring delays planting and harvest).
 WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end",
                    "fall_up", "burndown")
+#: Day parameters of a field's season, moved together by its planting date: a field planted
+#: late emerges, floods, matures and is harvested late.
+SEASON_DATES = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end")
+#: Standard deviation (days) of a field's planting date around its crop's calendar, on top
+#: of each date's own field spread: the statewide span from 10 % to 90 % planted in the
+#: NASS Mississippi Crop Progress five-year averages (2007-2011; corn at least 5 weeks,
+#: cotton 38 days, rice 40, soybeans 51) is 2.56 standard deviations of a normal spread, of
+#: which the calendar's own emergence spread (7-9 days) is a part; winter wheat from its
+#: harvest span (22 days). docs/generated-data.md cites each figure.
+PLANTING_SD = {"Corn": 13.0, "Cotton": 13.0, "Rice": 13.9, "Soybeans": 17.7,
+               "Winter Wheat": 6.2, "Dbl Crop WinWht/Soybeans": 6.2}
+#: Standard deviation (days) of a year's shift of every date of a box: early and late years
+#: move the statewide 50 % planting and harvest dates by one to two weeks (2012: rice and
+#: cotton planted 11-13 days early; 2019: Arkansas rice 3-4 weeks late).
+YEAR_SHIFT_SD = 9.0
 
 #: Winter annual weeds in crop fields, killed by the herbicide burndown before planting.
 _WINTER_WEEDS = {"winter_green": (0.1, 0.08, 0.04), "burndown": (95, 8, 0)}
@@ -55,20 +70,20 @@ CALENDARS: dict[str, dict[str, float | tuple[float, float, float]]] = {
     # Soybeans (early production system): planted mid April to May, peak in late July,
     # leaves drop in September, harvested late September to October.
     "Soybeans": {**_WINTER_WEEDS, "up": (148, 9, 1.5), "up_rate": 7, "peak": (0.95, 0.03, 0.02),
-                 "down": 260, "down_rate": 6, "harvest": 282, "residue": 0.15, "fall_up": 300,
+                 "down": 248, "down_rate": 6, "harvest": 271, "residue": 0.15, "fall_up": 300,
                  "fall_green": (0.15, 0.08, 0.04), "frost": 330},
-    # Rice: drill-seeded in April, permanent flood at the 4-5 leaf stage (mid May) while the
+    # Rice: drill-seeded in April, permanent flood at the 4-5 leaf stage (late May) while the
     # canopy is still sparse, drained two weeks before the September harvest; many fields
     # are flooded again in winter for waterfowl.
     "Rice": {**_WINTER_WEEDS, "fall_up": 282, "fall_green": (0.25, 0.12, 0.05), "frost": 328,
              "up": (170, 7, 1.5), "up_rate": 8, "peak": (0.94, 0.03, 0.02), "down": 245,
-             "down_rate": 6, "harvest": 260, "residue": 0.5, "flood_start": 135,
+             "down_rate": 6, "harvest": 258, "residue": 0.5, "flood_start": 146,
              "flood_end": 230, "flood": (0.95, 0.03, 0.02), "winter_flood": 0.35, "burn": 0.2,
              "winter_flood_end": 50},
     # Cotton: planted late April to mid May, slow canopy closure, defoliated mid September
     # (white open bolls), picked late September to October.
     "Cotton": {**_WINTER_WEEDS, "fall_up": 305, "fall_green": (0.12, 0.06, 0.03), "frost": 330,
-               "up": (170, 7, 1.5), "up_rate": 9, "peak": (0.88, 0.05, 0.03), "down": 258,
+               "up": (170, 7, 1.5), "up_rate": 9, "peak": (0.88, 0.05, 0.03), "down": 250,
                "down_rate": 4, "harvest": 285, "residue": 0.2, "lint": (0.35, 0.08, 0.03)},
     "Peanuts": {**_WINTER_WEEDS, "fall_up": 295, "fall_green": (0.15, 0.08, 0.04), "frost": 330,
                 "up": (168, 6, 1.5), "up_rate": 8, "peak": (0.88, 0.05, 0.03), "down": 258,
@@ -140,6 +155,8 @@ _FRACTIONS = np.array([PARAMS[p][0] == "f" for p in NAMES])
 _RATES = np.array([PARAMS[p][0] == "r" for p in NAMES])
 _SCALES = np.array([PARAMS[p][0] == "c" for p in NAMES])
 _SHIFTED = np.isin(NAMES, WEATHER_SHIFTED)
+_SEASON = np.isin(NAMES, SEASON_DATES)
+_PLANTING_SD = np.array([PLANTING_SD.get(name, 0.0) for name in CLASSES])
 
 
 def field_parameters(
@@ -153,6 +170,8 @@ def field_parameters(
     mean = MEAN[field_class]
     values = mean + FIELD_SD[field_class] * rng.standard_normal(mean.shape)
     values += np.where(_SHIFTED & (np.abs(mean) < 900), shift_days, 0.0)
+    planting = _PLANTING_SD[field_class] * rng.standard_normal(len(field_class))
+    values += np.where(_SEASON & (np.abs(mean) < 900), planting[:, None], 0.0)
     draws = rng.random((len(field_class), len(BERNOULLI)))
     for k, (param, flooded) in enumerate(BERNOULLI.items()):
         p = NAMES.index(param)

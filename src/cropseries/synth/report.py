@@ -150,3 +150,72 @@ def format_realism(report: RealismReport) -> str:
     lines += [f"  {name}: {count:,}" for name, count in report.classes.items()]
     lines.append(f"realism target: {'PASS' if report.passed else 'FAIL'}")
     return "\n".join(lines)
+
+
+#: Crops whose seasonal curves the realism figure draws.
+CURVE_CROPS = ("Corn", "Cotton", "Rice", "Soybeans", "Winter Wheat", "Dbl Crop WinWht/Soybeans")
+#: What a curve can show: the 12 bands (DN), then NDVI.
+CURVE_CHANNELS = (*BANDS, "NDVI")
+
+
+@dataclass(frozen=True)
+class SeasonalCurves:
+    """Per crop, the 10th, 50th and 90th percentiles of each band and NDVI over the images of
+    `rows[crop]` sampled pixel-years, by day-of-year bin: `quantiles[crop]` float64
+    [3, bins, 13] (NaN where a bin has no image), bins of `bin_days` from day 1 centred on
+    `days`."""
+
+    year: int
+    bin_days: int
+    days: np.ndarray
+    quantiles: dict[str, np.ndarray]
+    rows: dict[str, int]
+
+
+def seasonal_curves(
+    path: str,
+    year: int,
+    codec: str = DEFAULT_CODEC,
+    rows_per_crop: int = 500,
+    bin_days: int = 8,
+    seed: int = 0,
+) -> SeasonalCurves:
+    """Every image of about `rows_per_crop` pixel-years of each crop in `CURVE_CROPS` (clear
+    or not, as stored), drawn at random over the whole year (every box and field), summarized
+    by day-of-year bin. Two streaming passes: the crops' counts, then the sample."""
+    dataset = open_course_dataset(path).dataset
+    only_year = ds.field("year") == year
+    names = pc.value_counts(dataset.to_table(columns=["CDL"], filter=only_year)["CDL"])
+    totals = {v["values"].decode("utf-8", "replace"): v["counts"] for v in names.to_pylist()}
+    share = {c: min(1.0, rows_per_crop / totals[c]) for c in CURVE_CROPS if c in totals}
+    rng = np.random.default_rng(seed)
+    columns = ["CDL", "num_images", "bands", "img_dates", "scl_vals"]
+    kept: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in share}
+    for batch in dataset.to_batches(columns=columns, filter=only_year):
+        crops = [n.decode("utf-8", "replace") for n in batch.column("CDL").to_pylist()]
+        draws = rng.random(len(crops))
+        series = decode_series(batch, codec)
+        for row, crop in enumerate(crops):
+            if draws[row] < share.get(crop, 0.0):
+                lo, hi = series.offsets[row], series.offsets[row + 1]
+                kept[crop].append((series.dates[lo:hi], series.bands[lo:hi]))
+    counts = {crop: len(parts) for crop, parts in kept.items()}
+    start = np.datetime64(f"{year}-01-01")
+    bins = np.arange(1, 367, bin_days)
+    quantiles = {}
+    for crop, parts in kept.items():
+        if not parts:
+            continue
+        dates = np.concatenate([d for d, _ in parts]).astype("datetime64[D]")
+        bands = np.concatenate([b for _, b in parts]).astype(np.float64)
+        red, nir = bands[:, BANDS.index("B04")], bands[:, BANDS.index("B08")]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndvi = np.where(nir + red > 0, (nir - red) / (nir + red), np.nan)
+        values = np.column_stack([bands, ndvi])
+        where = np.searchsorted(bins, (dates - start).astype(np.int64) + 1, side="right") - 1
+        table = np.full((3, len(bins), values.shape[1]), np.nan)
+        for b in np.unique(where):
+            table[:, b] = np.nanpercentile(values[where == b], (10, 50, 90), axis=0)
+        quantiles[crop] = table
+    centres = bins + (bin_days - 1) / 2
+    return SeasonalCurves(year, bin_days, centres, quantiles, counts)
