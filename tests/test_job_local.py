@@ -81,7 +81,7 @@ def check_train(output: Path, result: dict) -> None:
     assert scores["examples"] == 15 * report["rows"]["test"]  # every test row, 15 start days
     assert (train / "mlruns").is_dir() and (train / "mlflow_run.json").is_file()
     page = (train / "report.html").read_text()
-    assert page.count("<figure ") >= 8 and '<h2 id="train-title">04_train' in page
+    assert page.count("<figure>") >= 8 and '<h2 id="train-title">04_train' in page
 
 
 CHECKS = {

@@ -59,3 +59,10 @@ def test_two_processes_share_the_rows_and_finish(splits):
     assert [e[0] for e in epochs] == ["1", "2"]  # printed once, by rank 0
     rows = np.array([int(e[1].replace(",", "")) for e in epochs])
     np.testing.assert_array_equal(rows, training_rows(splits))  # all rows, over both ranks
+
+
+def test_too_many_shards_for_the_row_groups_is_refused_before_training(splits):
+    from cropseries.loader.errors import LoaderError
+
+    with pytest.raises(LoaderError, match="fewer than the 50 shards of 1 processes x 50"):
+        train_ddp(splits, epochs=1, config=CONFIG, workers=50)

@@ -61,6 +61,8 @@ EXTRAS = (
 
 #: The variable-length form of a batch with `sequence=True`: the kept images of each window,
 #: unbucketed, in time order, padded to the longest in the batch (`seq_mask` False there).
+#: Training windows keep at most `max_images` (the subsample); evaluation windows keep every
+#: image, so a model sees longer series at evaluation than in training.
 SEQUENCE = ("seq_x", "seq_day", "seq_year", "seq_doy", "seq_mask")
 
 
@@ -244,7 +246,8 @@ def batches(
     plan: Plan, epoch: int = 0, grouped: bool = False, cache: ChunkCache | None = None
 ) -> Iterator[Columns]:
     """One pass over the input as numpy batches: `x` float32 [b, 25, 12], `y` float32 [b, 7],
-    plus `EXTRAS` if planned; b is `config.batch_size`, the last batch holds the rest. With
+    plus `EXTRAS` and `SEQUENCE` if planned; b is `config.batch_size`, the last batch holds
+    the rest. With
     `grouped`, a few batches at a time (what tf.data receives and cuts: the tf.data datasets
     give exactly these batches).
 
@@ -427,8 +430,8 @@ def training_dataset(
     sequence: bool = False,
 ):
     """Training batches: `(x, y)`, x float32 [batch, 25, 12] normalized bands, y float32
-    one-hot [batch, 7]; or a dict with `EXTRAS` too if `extras`, and `SEQUENCE` (the kept
-    images unbucketed, padded to the longest in the batch) if `sequence`.
+    one-hot [batch, 7]; or a dict (x, y, and `EXTRAS` if `extras`, `SEQUENCE` if
+    `sequence`: the kept images unbucketed, padded to the longest in the batch) if either.
 
     `path` is a split dataset (rows of `split=<split>/`) or a course-layout dataset
     (`layout="course"`, or found automatically). `stats` is a stats.json path (or the split

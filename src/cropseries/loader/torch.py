@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from cropseries.config import LoaderConfig
-from cropseries.loader.pipeline import Epochs, plan
+from cropseries.loader.pipeline import Epochs, batches, plan
 from cropseries.loader.source import Shard
 
 
@@ -28,9 +28,10 @@ class LoaderDataset(IterableDataset):
     `training` draws random windows and shuffles (epoch n's draws after `set_epoch(n)`, the
     same for a seed); otherwise the loader's evaluation mode, deterministic. `rank` and
     `world_size` default to `torch.distributed`'s when it is initialized, else a single
-    process. The decoded-series cache (`LoaderConfig.cache_mb`) lives in the process that
-    iterates: it serves later epochs with `num_workers=0`; worker processes, which
-    DataLoader starts anew each epoch, stream.
+    process. The decoded-series cache (`LoaderConfig.cache_mb`) serves later epochs with
+    `num_workers=0`; DataLoader worker processes stream (DataLoader starts them anew each
+    epoch). Leave `persistent_workers` off: persistent workers keep the copy of the dataset
+    they started with, so `set_epoch` would not reach them and every epoch would repeat.
     """
 
     def __init__(
@@ -69,24 +70,33 @@ class LoaderDataset(IterableDataset):
         return Shard(self.world_size * workers, self.rank * workers + worker)
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        for batch in self._batches():
+            yield {name: torch.from_numpy(values) for name, values in batch.items()}
+
+    def _batches(self):
+        """This epoch's numpy batches: streamed in a worker process (it ends with the epoch),
+        through the process's cached `Epochs` otherwise."""
         shard = self.shard()
+        if get_worker_info() is not None:
+            return batches(self._plan(shard), self.epoch)
         if shard not in self._epochs:
-            job = plan(
-                self.path,
-                self.stats,
-                self.config,
-                training=self.training,
-                split=self.split,
-                shard=shard,
-                extras=self.extras,
-                layout=self.layout,
-                sequence=self.sequence,
-            )
-            self._epochs[shard] = Epochs(job)
+            self._epochs[shard] = Epochs(self._plan(shard))
         epochs = self._epochs[shard]
         epochs.set_epoch(self.epoch)
-        for batch in epochs:
-            yield {name: torch.from_numpy(values) for name, values in batch.items()}
+        return iter(epochs)
+
+    def _plan(self, shard: Shard):
+        return plan(
+            self.path,
+            self.stats,
+            self.config,
+            training=self.training,
+            split=self.split,
+            shard=shard,
+            extras=self.extras,
+            layout=self.layout,
+            sequence=self.sequence,
+        )
 
     def __getstate__(self) -> dict:
         """What a worker process receives: everything but the cache (it reads its own)."""

@@ -27,9 +27,6 @@ from cropseries.split.report import SplitReport
 from cropseries.split.stage import read_report
 from cropseries.split_dataset import SPLITS, dataset_legend, stats_path
 
-#: Where `bench/loader.py` saves its result, relative to the working directory.
-BENCH_RESULT = "bench/out/loader.json"
-
 
 @dataclass(frozen=True)
 class Sampling:
@@ -67,7 +64,6 @@ def report_html(
     report = read_report(splits)
     classes = tuple(dataset_legend(splits).classes)
     stats = _stats_or_none(splits)
-    bench = bench or (BENCH_RESULT if os.path.exists(BENCH_RESULT) else None)
     sections = [
         run_section(report, stats, train),
         split_section(splits, report, classes, sampling),
@@ -237,6 +233,11 @@ def loader_section(splits: str, stats, bench: str | None, sampling: Sampling) ->
     config = LoaderConfig(seed=sampling.seed)
     job = plan(splits, stats_path(splits) if stats else None, config, training=True, split="train")
     views = inspect_pixels(job, sampling.pixels, seed=sampling.seed)
+    normalized = (
+        "normalized with stats.json"
+        if stats
+        else "normalized with the course's constants (no stats.json yet)"
+    )
     figures = [
         Figure(
             inspection_figure(views),
@@ -244,7 +245,7 @@ def loader_section(splits: str, stats, bench: str | None, sampling: Sampling) ->
             "each: move the slider to change the pixel and pick a band (or NDVI) with the "
             "menu. Left: the raw, irregular series (markers coloured by SCL class), the "
             "window shaded, the 5-day bucket grid dotted and the image kept in each bucket "
-            "ringed. Right: the bucketed, normalized series the model sees. The title gives "
+            f"ringed. Right: the bucketed series the model sees, {normalized}. The title gives "
             "the label before and after the vegetation rule.",
         )
     ]
@@ -254,7 +255,8 @@ def loader_section(splits: str, stats, bench: str | None, sampling: Sampling) ->
         figures.append(
             Figure(
                 benchmark_figure(result),
-                f"Training rows per second measured by bench/loader.py ({bench}): pyarrow only "
+                f"Training rows per second measured by bench/loader.py ({bench}, on the "
+                "benchmark's own generated data, not necessarily this run's): pyarrow only "
                 "reading the same columns (the floor), the course's tf.data pipeline restated, "
                 "and this loader, on the same files in one run.",
             )

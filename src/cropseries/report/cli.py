@@ -9,13 +9,13 @@ from cropseries.cli import at_least
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `python -m cropseries report`."""
-    from cropseries.report.build import BENCH_RESULT, Sampling
+    from cropseries.report.build import Sampling
 
     defaults = Sampling()
     parser.add_argument("--splits", required=True, help="split dataset (01_split output)")
     parser.add_argument("--train", help="04_train's folder (model, training.json, results)")
     parser.add_argument(
-        "--bench", help=f"a bench/loader.py result (default: {BENCH_RESULT} if it exists)"
+        "--bench", help="a bench/loader.py result to show, e.g. bench/out/loader.json"
     )
     parser.add_argument("--out", required=True, help="the .html file to write")
     parser.add_argument(

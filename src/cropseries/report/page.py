@@ -115,7 +115,6 @@ def _figure(item: Figure, anchor: str) -> str:
         full_html=False, include_plotlyjs=False, div_id=anchor, config=PLOT_CONFIG
     )
     return (
-        f'<figure aria-labelledby="{anchor}-caption"><div class="plot" role="img" '
-        f'aria-labelledby="{anchor}-caption">{plot}</div>'
+        f'<figure><div class="plot" aria-describedby="{anchor}-caption">{plot}</div>'
         f'<figcaption id="{anchor}-caption">{html.escape(item.caption)}</figcaption></figure>'
     )

@@ -28,18 +28,23 @@ def _row_groups(root: str, split: str) -> list[tuple[pq.ParquetFile, int]]:
 
 def location_sample(root: str, per_split: int = 3000, seed: int = 0) -> pd.DataFrame:
     """At most `per_split` pixel locations of each split, drawn uniformly: a frame of split,
-    lon, lat, block_id. Only those four small columns are read."""
+    lon, lat, block_id. A reservoir over the row groups (the rows with the smallest random
+    keys), so memory holds the sample and one row group of those three columns."""
     rng = np.random.default_rng(seed)
     parts = []
     for split in SPLITS:
-        groups = _row_groups(root, split)
-        columns = ["lon", "lat", "block_id"]
-        tables = [f.read_row_group(g, columns=columns) for f, g in groups]
-        if not tables:
+        kept, keys = None, np.zeros(0)
+        for file, group in _row_groups(root, split):
+            table = file.read_row_group(group, columns=["lon", "lat", "block_id"])
+            table = table if kept is None else pa.concat_tables([kept, table])
+            keys = np.concatenate([keys, rng.random(table.num_rows - len(keys))])
+            if table.num_rows > per_split:
+                smallest = np.sort(np.argpartition(keys, per_split)[:per_split])
+                table, keys = table.take(smallest), keys[smallest]
+            kept = table
+        if kept is None:
             continue
-        table = pa.concat_tables(tables)
-        keep = np.sort(rng.choice(table.num_rows, min(per_split, table.num_rows), replace=False))
-        part = table.take(keep).to_pandas()
+        part = kept.to_pandas()
         part.insert(0, "split", split)
         parts.append(part)
     if not parts:

@@ -6,6 +6,7 @@ A thin wrapper over `generate.generate` and `report.realism_report`.
 from __future__ import annotations
 
 import argparse
+import os
 
 from cropseries.codecs import CODECS, DEFAULT_CODEC
 
@@ -63,15 +64,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def write_seasonal_figure(path: str, year: int, codec: str, out: str) -> None:
-    """Each crop's seasonal curves in `year` of the dataset at `path`, as offline HTML."""
+def write_seasonal_figure(path: str, year: int, codec: str, out: str) -> bool:
+    """Each crop's seasonal curves in `year` of the dataset at `path`, as offline HTML; False
+    (and nothing written) when the year holds none of the crops."""
     from cropseries.figures.synth import seasonal_figure
     from cropseries.publish import publish
+    from cropseries.reader import local_path
     from cropseries.synth.report import seasonal_curves
 
-    figure = seasonal_figure(seasonal_curves(path, year, codec))
-    with publish(out) as staging:
-        figure.write_html(staging, include_plotlyjs=True)
+    curves = seasonal_curves(path, year, codec)
+    if not curves.quantiles:
+        return False
+    with publish(local_path(out)) as staging:
+        seasonal_figure(curves).write_html(staging, include_plotlyjs=True)
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,9 +88,11 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         report = realism_report(args.report, year=args.year, codec=args.codec)
         print(format_realism(report))
-        figure = args.figure or f"{args.report.rstrip('/')}-realism.html"
-        write_seasonal_figure(args.report, report.year, args.codec, figure)
-        print(f"wrote the seasonal curves of {report.year} beside the calendar to {figure}")
+        figure = args.figure or f"{os.path.abspath(args.report)}-realism.html"
+        if write_seasonal_figure(args.report, report.year, args.codec, figure):
+            print(f"wrote the seasonal curves of {report.year} beside the calendar to {figure}")
+        else:
+            print(f"no seasonal curves: year {report.year} has none of the crops they show")
         return 0 if report.passed else 1
     config = SynthConfig(
         pixels=args.pixels,

@@ -211,8 +211,10 @@ def seasonal_curves(
         red, nir = bands[:, BANDS.index("B04")], bands[:, BANDS.index("B08")]
         with np.errstate(divide="ignore", invalid="ignore"):
             ndvi = np.where(nir + red > 0, (nir - red) / (nir + red), np.nan)
-        values = np.column_stack([bands, ndvi])
-        where = np.searchsorted(bins, (dates - start).astype(np.int64) + 1, side="right") - 1
+        day = (dates - start).astype(np.int64) + 1
+        inside = (day >= 1) & (day <= 366)  # any course-layout dataset: only the year's days
+        values = np.column_stack([bands, ndvi])[inside]
+        where = np.searchsorted(bins, day[inside], side="right") - 1
         table = np.full((3, len(bins), values.shape[1]), np.nan)
         for b in np.unique(where):
             table[:, b] = np.nanpercentile(values[where == b], (10, 50, 90), axis=0)

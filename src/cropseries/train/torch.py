@@ -74,12 +74,13 @@ def train_ddp(
     Every rank reads its own row groups: the train and val splits need at least
     ranks x `workers` (at least 1) row groups each. `stats` defaults to `splits`/stats.json.
     """
-    group = _join_process_group()
-    device = _device()
+    device = _device()  # before the process group: NCCL binds to the current device
+    group, created = _join_process_group()
     config = config or LoaderConfig(seed=0)
     if config.seed is not None:
         torch.manual_seed(config.seed)  # DDP then copies rank 0's weights to the others
     stats = stats or splits
+    _check_shards(splits, workers)
     train = LoaderDataset(splits, stats, config)
     val = LoaderDataset(splits, stats, config, training=False, split="val")
     model = CourseCNN(len(train.classes), config.num_buckets).to(device)
@@ -108,9 +109,27 @@ def train_ddp(
                 f"val accuracy {history['val_accuracy'][-1]:.3f}",
                 flush=True,
             )
-    if group:
+    if created:
         torch.distributed.destroy_process_group()
     return history
+
+
+def _check_shards(splits: str, workers: int) -> None:
+    """Every rank refuses the same way, before any collective, when the train or val split
+    has fewer row groups than ranks x workers (a rank without rows would leave the others
+    waiting for it)."""
+    from cropseries.loader.errors import LoaderError
+    from cropseries.loader.source import open_input
+
+    ranks = torch.distributed.get_world_size() if torch.distributed.is_initialized() else 1
+    shards = ranks * max(1, workers)
+    for split in ("train", "val"):
+        groups = len(open_input(splits, split).units)
+        if groups < shards:
+            raise LoaderError(
+                f"{splits}: split {split!r} has {groups} row groups, fewer than the {shards} "
+                f"shards of {ranks} processes x {max(1, workers)} DataLoader workers"
+            )
 
 
 @torch.no_grad()
@@ -126,14 +145,15 @@ def _accuracy(model: nn.Module, dataset: LoaderDataset, device, workers: int) ->
     return right / max(total, 1)
 
 
-def _join_process_group() -> bool:
-    """Join the launcher's process group (True), or run alone without one (False)."""
+def _join_process_group() -> tuple[bool, bool]:
+    """(whether a process group is in use, whether this call created it): the caller's own,
+    else the launcher's (`WORLD_SIZE` > 1), else none."""
+    if torch.distributed.is_initialized():
+        return True, False
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return False
-    if not torch.distributed.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        torch.distributed.init_process_group(backend)
-    return True
+        return False, False
+    torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return True, True
 
 
 def _device() -> torch.device:
