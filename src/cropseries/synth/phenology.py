@@ -39,8 +39,10 @@ BERNOULLI = {"winter_flood": 0.85, "burn": 1.0}
 WEATHER_SHIFTED = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end",
                    "fall_up", "burndown")
 #: Day parameters of a field's season, moved together by its planting date: a field planted
-#: late emerges, floods, matures and is harvested late.
-SEASON_DATES = ("up", "down", "harvest", "up2", "down2", "harvest2", "flood_start", "flood_end")
+#: late is burned down, emerges, floods, matures, is harvested and regrows late (the frost
+#: is the weather's, not the field's).
+SEASON_DATES = ("burndown", "up", "down", "harvest", "up2", "down2", "harvest2", "flood_start",
+                "flood_end", "fall_up")
 #: Standard deviation (days) of a field's planting date around its crop's calendar, on top
 #: of each date's own field spread: the statewide span from 10 % to 90 % planted in the
 #: NASS Mississippi Crop Progress five-year averages (2007-2011; corn at least 5 weeks,
