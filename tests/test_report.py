@@ -139,6 +139,10 @@ def test_every_figure_draws_in_chromium_and_the_pixel_slider_works(report):
         )
         plots = page.evaluate(PLOTS)
         assert len(plots) == FIGURES
+        traces = {plot["id"]: plot["traces"] for plot in plots}
+        assert traces["split-figure-1"] == 3  # one per split
+        assert traces["loader-figure-1"] == 3 * 12  # raw, kept, bucketed for each of 12 pixels
+        assert traces["train-figure-3"] == 1  # the confusion matrix
         for plot in plots:
             assert plot["traces"] > 0 and max(plot["points"]) > 0, plot["id"]
             assert plot["drawn"] > 0, plot["id"]

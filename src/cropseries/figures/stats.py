@@ -31,6 +31,12 @@ class BandSample:
     valid: np.ndarray
     rows: int
 
+    @classmethod
+    def of(cls, table, config: StatsConfig) -> BandSample:
+        """The sample of the rows of an Arrow table of the series columns."""
+        series = decode_series(table, config.codec)
+        return cls(series.bands, valid_observations(series, config.exclude_scl), table.num_rows)
+
 
 def sample_band_values(
     spark,
@@ -50,13 +56,7 @@ def sample_band_values(
         .sample(fraction=fraction, seed=seed)
         .limit(max_rows)
     )
-    table = frame.toArrow()
-    series = decode_series(table, config.codec)
-    return BandSample(
-        values=series.bands,
-        valid=valid_observations(series, config.exclude_scl),
-        rows=table.num_rows,
-    )
+    return BandSample.of(frame.toArrow(), config)
 
 
 def band_distributions(sample: BandSample, stats: Stats, bins: int = 60) -> go.Figure:

@@ -205,13 +205,15 @@ def sequence_columns(bucketed: Bucketed) -> Columns:
     """The kept images of each window, unbucketed: [E, T, ...] padded with zeros after each
     example's last image, T the most any example of the chunk kept."""
     kept = bucketed.kept_images
-    dated = calendar(bucketed.series.dates[kept])
+    dates = calendar(bucketed.series.dates[kept])  # year, day of year
+    day_year_doy = bucketed.sequence(np.column_stack([bucketed.kept_days.astype(np.int16), dates]))
+    positions = np.arange(day_year_doy.shape[1])
     return {
         "seq_bands": bucketed.sequence(bucketed.bands_of(kept)),
-        "seq_day": bucketed.sequence(bucketed.kept_days[:, None].astype(np.int16))[..., 0],
-        "seq_year": bucketed.sequence(dated[:, :1])[..., 0],
-        "seq_doy": bucketed.sequence(dated[:, 1:])[..., 0],
-        "seq_mask": bucketed.sequence(np.ones((len(kept), 1), bool))[..., 0],
+        "seq_day": day_year_doy[..., 0],
+        "seq_year": day_year_doy[..., 1],
+        "seq_doy": day_year_doy[..., 2],
+        "seq_mask": positions < bucketed.kept_counts[:, None],
     }
 
 

@@ -112,25 +112,24 @@ class ShuffleBuffer:
             }
         n = min(self.capacity - self.size, self.arriving.count)
         for name, values in self.arriving.pop(n).items():
-            slots = self._slots_for(name, values)
-            slots[self.size : self.size + n] = padded(values, slots.shape[1:])
+            self._store(name, slice(self.size, self.size + n), values)
         self.size += n
 
-    def _slots_for(self, name: str, values: np.ndarray) -> np.ndarray:
-        """The slots of column `name`, widened (zero-padded) if `values` rows are wider."""
+    def _store(self, name: str, where, values: np.ndarray) -> None:
+        """Put `values` in the slots `where` of column `name`, the narrower of the two
+        zero-padded to the other's width first."""
         slots = self.slots[name]
         shape = np.maximum(slots.shape[1:], values.shape[1:])
         if tuple(shape) != slots.shape[1:]:
             slots = self.slots[name] = padded(slots, shape)
-        return slots
+        slots[where] = padded(values, slots.shape[1:])
 
     def _swap(self, n: int) -> Columns:
         """Evict n (<= capacity) random slots, refill them with the next n arrivals."""
         slots = self.rng.choice(self.capacity, n, replace=False)
         evicted = take(self.slots, slots)
         for name, values in self.arriving.pop(n).items():
-            room = self._slots_for(name, values)
-            room[slots] = padded(values, room.shape[1:])
+            self._store(name, slots, values)
         return evicted
 
     def push(self, columns: Columns | None) -> Iterator[Columns]:

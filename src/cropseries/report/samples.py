@@ -13,10 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
 from cropseries.figures.stats import BandSample
-from cropseries.moments import valid_observations
 from cropseries.reader import local_path
 from cropseries.split_dataset import SPLITS, split_files
 
@@ -72,9 +70,4 @@ def band_sample(
     if table is None or not table.num_rows:
         empty = np.zeros((0, 12), np.int32)
         return BandSample(values=empty, valid=empty.astype(bool), rows=0)
-    series = decode_series(table, config.codec)
-    return BandSample(
-        values=series.bands,
-        valid=valid_observations(series, config.exclude_scl),
-        rows=table.num_rows,
-    )
+    return BandSample.of(table, config)
