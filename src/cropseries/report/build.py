@@ -64,12 +64,13 @@ def report_html(
     report = read_report(splits)
     classes = tuple(dataset_legend(splits).classes)
     stats = _stats_or_none(splits)
+    training = _training_record(train)
     sections = [
-        run_section(report, stats, train),
+        run_section(report, stats, training),
         split_section(splits, report, classes, sampling),
         stats_section(splits, report, stats, sampling),
         loader_section(splits, stats, bench, sampling),
-        train_section(train),
+        train_section(train, training),
     ]
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return render(
@@ -89,7 +90,7 @@ def _config_rows(prefix: str, config: dict) -> list[tuple]:
     return [(f"{prefix}.{key}", json.dumps(value)) for key, value in config.items()]
 
 
-def run_section(report: SplitReport, stats, train: str | None) -> Section:
+def run_section(report: SplitReport, stats, training: dict | None) -> Section:
     """Where the data came from, every row accounted for, and each stage's configuration."""
     rows = [("input rows", report.input_rows)]
     rows += [(f"{split} rows", report.rows.get(split, 0)) for split in SPLITS]
@@ -99,7 +100,6 @@ def run_section(report: SplitReport, stats, train: str | None) -> Section:
     config = _config_rows("split", report.config)
     if stats is not None:
         config += _config_rows("stats", stats.metadata.get("config", {}))
-    training = _training_record(train)
     if training:
         config += [("train.best_epoch", training["best_epoch"])]
         config += [(f"train.rows.{k}", v) for k, v in training["rows"].items()]
@@ -271,6 +271,7 @@ def loader_section(splits: str, stats, bench: str | None, sampling: Sampling) ->
 
 
 def _training_record(train: str | None) -> dict | None:
+    """The run's `training.json` (written by `train` beside the model), if there is one."""
     from cropseries.train.fit import TRAINING_FILE
 
     path = train and os.path.join(local_path(train), TRAINING_FILE)
@@ -280,15 +281,15 @@ def _training_record(train: str | None) -> dict | None:
         return json.load(f)
 
 
-def train_section(train: str | None) -> Section:
-    """04_train: the training curves, accuracy by start day and the confusion matrix."""
+def train_section(train: str | None, record: dict | None) -> Section:
+    """04_train: the training curves (from `record`, its training.json), accuracy by start
+    day and the confusion matrix."""
     from cropseries.train.evaluate import read_scores
 
     title = "04_train: the course's 1D-CNN"
     if not train:
         return Section("train", title, "No training run given (--train DIR).")
     figures = []
-    record = _training_record(train)
     if record:
         figures.append(
             Figure(
