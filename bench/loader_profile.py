@@ -6,8 +6,8 @@ Reads the train split's record batches into memory once (as bench/loader.py gene
 them), then times each step of the loader's kernel over all of them, in this thread alone,
 with CPU time (`time.thread_time`), best of `--repeat`: pyarrow reading the columns (all its
 threads, process CPU: the floor's cost), checking and decoding (`decode_chunk`), filtering,
-windows and buckets (`windowed`), the compact example columns (`examples` less `windowed`),
-the shuffle buffer, and finishing the batches (normalization and one-hot, `finish`). It
+windows and buckets (`windowed`), the example columns and their normalization (`examples`
+less `windowed`), the shuffle buffer, and finishing the batches (one-hot, `finish`). It
 ends with the whole numpy epoch's process CPU per row and its CPU/wall ratio (how many of
 the machine's cores the loader keeps busy).
 """
@@ -69,7 +69,7 @@ def main() -> None:
         lambda: [windowed(c, job, rng) for c in chunks], args.repeat
     )
     whole, made = best_cpu(lambda: [examples(c, job, rng) for c in chunks], args.repeat)
-    seconds["example columns"] = whole - seconds["filter, windows, buckets"]
+    seconds["example columns, normalize"] = whole - seconds["filter, windows, buckets"]
 
     def shuffle() -> list:
         buffer = ShuffleBuffer(config.shuffle_buffer, 4 * config.batch_size, rng)
@@ -77,9 +77,7 @@ def main() -> None:
         return out + list(buffer.drain())
 
     seconds["shuffle buffer"], groups = best_cpu(shuffle, args.repeat)
-    seconds["normalize, one-hot"], _ = best_cpu(
-        lambda: [finish(g, job) for g in groups], args.repeat
-    )
+    seconds["one-hot"], _ = best_cpu(lambda: [finish(g, job) for g in groups], args.repeat)
     print(f"{rows:,} rows of {args.data}, CPU microseconds per row (one thread unless said):")
     for step, value in seconds.items():
         print(f"  {step:<28} {value / rows * 1e6:6.2f}")

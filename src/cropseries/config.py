@@ -171,9 +171,8 @@ class LoaderConfig:
     read_rows: int = 4096
     """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
     kernel_threads: int = 2
-    """Threads that window and bucket the cached chunks side by side in the epochs after the
-    first (1: the consumer's own; a streamed epoch uses one, leaving a core to pyarrow's
-    reading); the examples do not depend on it (not in the course)."""
+    """Threads that decode, window, bucket and normalize pieces of `read_rows` rows side by
+    side (1: the consumer's own); the examples do not depend on it (not in the course)."""
     cache_mb: float = 1024
     """Keep a split's decoded series in memory after the first epoch if they fit in this many
     MB (0: always stream); later epochs skip reading and decoding (not in the course)."""

@@ -1,4 +1,4 @@
-"""The decoded-series cache: epochs after the first replay checked, decoded chunks from memory.
+"""The decoded-series cache: epochs after the first replay checked, decoded pieces from memory.
 
 Reading and decoding cost more than half of a streamed epoch's CPU (bench/loader_profile.py);
 a split that fits `LoaderConfig.cache_mb` is kept in memory in its compact decoded form
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 
-from cropseries.loader.source import Chunk, Input, Unit
+from cropseries.loader.source import Input, Piece, Unit
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ def decoded_bytes(source: Input, units: Iterable[Unit], columns: Iterable[str]) 
 
 
 class ChunkCache:
-    """The chunks of one dataset's units, stored by unit once a whole pass has read them."""
+    """The pieces of one dataset's units, stored by unit once a whole pass has read them."""
 
     def __init__(self) -> None:
-        self._stored: dict[Unit, list[Chunk]] | None = None
+        self._stored: dict[Unit, list[Piece]] | None = None
 
     @classmethod
     def for_input(
@@ -61,26 +61,18 @@ class ChunkCache:
     def complete(self) -> bool:
         return self._stored is not None
 
-    def chunks(
-        self, units: tuple[Unit, ...], read: Callable[[tuple[Unit, ...]], Iterator[Chunk]]
-    ) -> Iterator[Chunk]:
-        """The chunks of `units` in their order: from memory once complete, else from
-        `read(units)`, kept as they pass; the cache is complete only after a whole pass."""
+    def pieces(
+        self, units: tuple[Unit, ...], read: Callable[[tuple[Unit, ...]], Iterator[Piece]]
+    ) -> Iterator[Piece]:
+        """The pieces of `units` in their order: from memory once complete, else from
+        `read(units)`, kept as they pass (each decodes once, when the kernel first takes
+        it); the cache is complete only after a whole pass."""
         if self._stored is not None:
             for unit in units:
                 yield from self._stored[unit]
             return
-        filling: dict[Unit, list[Chunk]] = {}
-        pending = iter(units)
-        unit, left = None, 0
-        for chunk in read(units):
-            while left == 0:  # the next unit with rows (an empty row group yields no chunk)
-                unit = next(pending)
-                left = unit.num_rows
-                filling[unit] = []
-            filling[unit].append(chunk)
-            left -= chunk.series.num_rows
-            yield chunk
-        for unit in pending:  # empty ones left at the end
-            filling[unit] = []
+        filling: dict[Unit, list[Piece]] = {unit: [] for unit in units}
+        for piece in read(units):
+            filling[piece.unit].append(piece)
+            yield piece
         self._stored = filling

@@ -35,11 +35,12 @@ from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
 from cropseries.loader.source import (
     Chunk,
     Input,
+    Piece,
     Shard,
     open_input,
     ordered_map,
-    read_chunks,
     read_columns,
+    read_pieces,
 )
 from cropseries.loader.windows import evaluation_windows, training_windows
 from cropseries.split_dataset import dataset_legend
@@ -173,14 +174,15 @@ def windowed(
 def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """Bucket and label every example of one chunk, compactly (columns of length E).
 
-    `bands` [E, 25, 12] DN in the codec's native integer type, 0 in empty buckets; `target`
-    int32, the label after the vegetation rule; plus `EXTRAS` and the sequence form's columns
-    (`seq_bands` DN, then `SEQUENCE` but `seq_x`) if planned. They wait in the shuffle buffer
-    like this; `finish` turns a leaving group into x and y.
+    `x` float32 [E, 25, 12], the normalized bands (normalized on the filled buckets only, so
+    in the kernel threads and on about half the values); `target` int32, the label after the
+    vegetation rule; plus `EXTRAS` and `SEQUENCE` if planned (padded to the chunk's longest
+    series; `trimmed` cuts a batch to its own). They wait in the shuffle buffer like this;
+    `finish` one-hot encodes a leaving group's targets.
     """
     cut = windowed(chunk, plan, rng)
     bucketed, rows = cut.bucketed, cut.windows.rows
-    columns = {"bands": bucketed.scatter(bucketed.bands), "target": cut.targets}
+    columns = {"x": model_input(bucketed, plan.normalization), "target": cut.targets}
     if plan.extras:
         calendar = bucketed.calendar
         columns |= {
@@ -197,19 +199,19 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
             "start_day": cut.windows.start_days.astype(np.int32),
         }
     if plan.sequence:
-        columns |= sequence_columns(bucketed)
+        columns |= sequence_columns(bucketed, plan.normalization)
     return columns
 
 
-def sequence_columns(bucketed: Bucketed) -> Columns:
-    """The kept images of each window, unbucketed: [E, T, ...] padded with zeros after each
-    example's last image, T the most any example of the chunk kept."""
+def sequence_columns(bucketed: Bucketed, normalization: Normalization) -> Columns:
+    """The kept images of each window, unbucketed and normalized like x: [E, T, ...] padded
+    with zeros after each example's last image, T the most any example of the chunk kept."""
     kept = bucketed.kept_images
     dates = calendar(bucketed.series.dates[kept])  # year, day of year
     day_year_doy = bucketed.sequence(np.column_stack([bucketed.kept_days.astype(np.int16), dates]))
     positions = np.arange(day_year_doy.shape[1])
     return {
-        "seq_bands": bucketed.sequence(bucketed.bands_of(kept)),
+        "seq_x": bucketed.sequence(normalization.apply(bucketed.bands_of(kept))),
         "seq_day": day_year_doy[..., 0],
         "seq_year": day_year_doy[..., 1],
         "seq_doy": day_year_doy[..., 2],
@@ -218,17 +220,9 @@ def sequence_columns(bucketed: Bucketed) -> Columns:
 
 
 def finish(columns: Columns, plan: Plan) -> Columns:
-    """Compact columns as the model takes them: `x` float32 [b, 25, 12] normalized bands,
-    `y` float32 [b, 7] one-hot; the extras unchanged; the sequence form's `seq_x` float32
-    [b, T, 12] normalized like x."""
-    rest = {k: v for k, v in columns.items() if k not in ("bands", "target", "seq_bands")}
-    finished = {
-        "x": plan.normalization.apply(columns["bands"]),
-        "y": one_hot(columns["target"], plan.legend.num_classes),
-    }
-    if "seq_bands" in columns:
-        finished["seq_x"] = plan.normalization.apply(columns["seq_bands"])
-    return finished | rest
+    """Columns as the model takes them: `y` float32 [b, 7] one-hot in place of `target`."""
+    rest = {k: v for k, v in columns.items() if k not in ("x", "target")}
+    return {"x": columns["x"], "y": one_hot(columns["target"], plan.legend.num_classes)} | rest
 
 
 def trimmed(batch: Columns) -> Columns:
@@ -255,7 +249,7 @@ def batches(
 
     Training: row groups in a random order, random windows, a shuffle buffer of
     `config.shuffle_buffer` examples; the seed and `epoch` fix every draw, however many
-    `config.kernel_threads` bucket the chunks of a complete `cache`. Evaluation: row groups
+    `config.kernel_threads` decode and bucket the pieces. Evaluation: row groups
     in file order, each row at every start day (row major), nothing random. `cache`
     (`cache_for`) keeps the decoded series for the passes after the first.
     """
@@ -271,16 +265,14 @@ def batches(
     per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
     buffer = ShuffleBuffer(capacity, per_yield, rng)
 
-    def read(units: tuple) -> Iterator[Chunk]:
+    def read(units: tuple) -> Iterator[Piece]:
         source, legend = plan.source, plan.legend
-        return read_chunks(source, units, legend, config.codec, config.read_rows, plan.extras)
+        return read_pieces(source, units, legend, config.codec, config.read_rows, plan.extras)
 
-    # Threads only for chunks from memory: streaming, pyarrow's reading needs the other core.
-    threads = config.kernel_threads if cache is not None and cache.complete else 1
-    chunks = read(units) if cache is None else cache.chunks(units, read)
+    pieces = read(units) if cache is None else cache.pieces(units, read)
     made_by = partial(_examples_of, plan=plan, seed=seed)
     rows = made = 0
-    for chunk_rows, columns in ordered_map(made_by, enumerate(chunks), threads):
+    for chunk_rows, columns in ordered_map(made_by, enumerate(pieces), config.kernel_threads):
         rows, made = rows + chunk_rows, made + len(columns["target"])
         for group in buffer.push(columns):
             yield from _emit(group, plan, grouped)
@@ -294,10 +286,12 @@ def batches(
         yield from _emit(group, plan, grouped)
 
 
-def _examples_of(item: tuple[int, Chunk], plan: Plan, seed: list[int] | None):
-    """(rows, examples) of an epoch's `index`-th chunk; its draws come from a generator of its
-    own, seeded by (seed, epoch, index), so that the kernel threads cannot change them."""
-    index, chunk = item
+def _examples_of(item: tuple[int, Piece], plan: Plan, seed: list[int] | None):
+    """(rows, examples) of an epoch's `index`-th piece, decoded here (in a kernel thread);
+    its draws come from a generator of its own, seeded by (seed, epoch, index), so that the
+    kernel threads cannot change them."""
+    index, piece = item
+    chunk = piece.chunk()
     rng = np.random.default_rng(None if seed is None else [*seed, index])
     return chunk.series.num_rows, examples(chunk, plan, rng)
 

@@ -2,8 +2,9 @@
 
 `open_input` finds the files (a split dataset's `split=<name>/` folder, or a course-layout
 dataset read directly) and lists their row groups, the units that are sharded and
-shuffled. `read_chunks` streams record batches of those units, checks what the kernel
-relies on and decodes them, naming file, row and column of anything wrong.
+shuffled. `read_pieces` streams record batches of those units as pieces that check what
+the kernel relies on and decode it when first used, naming file, row and column of anything
+wrong; `read_chunks` decodes them as they come.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -245,20 +247,38 @@ def read_columns(kind: str, locations: bool = False) -> list[str]:
     return columns + list(IDENTITY_COLUMNS[kind]) if locations else columns
 
 
-def read_chunks(
+class Piece:
+    """One record batch of a unit as read, checked and decoded on first use, once.
+
+    Decoding happens in whichever kernel thread takes the piece (`chunk()`), so it runs side
+    by side with the other kernel threads; the decoded chunk stays with the piece, so a
+    cached piece is decoded in the first epoch only.
+    """
+
+    def __init__(self, unit: Unit, decode: Callable[[], Chunk]):
+        self.unit = unit
+        self._decode: Callable[[], Chunk] | None = decode
+        self._chunk: Chunk | None = None
+
+    def chunk(self) -> Chunk:
+        if self._chunk is None:
+            self._chunk, self._decode = self._decode(), None
+        return self._chunk
+
+
+def read_pieces(
     source: Input,
     units: Iterable[Unit],
     legend: ClassLegend,
     codec: str,
     read_rows: int,
     locations: bool = False,
-) -> Iterator[Chunk]:
-    """Stream `units` in the given order as checked, decoded chunks of up to `read_rows` rows.
+) -> Iterator[Piece]:
+    """Stream `units` in the given order as pieces of up to `read_rows` rows.
 
     A background thread reads `READ_AHEAD` record batches ahead (pyarrow releases the GIL
-    while it decodes Parquet), so reading overlaps the kernel; checking and decoding run
-    in the caller's thread. Raises LoaderError naming the file, row (within the file) and
-    column of a corrupt row.
+    while it decodes Parquet), so reading overlaps the kernel. A piece's `chunk()` raises
+    LoaderError naming the file, row (within the file) and column of a corrupt row.
     `locations` also reads lon/lat, year and label codes (and, for a course layout, derives
     pixel ids from the coordinates).
     """
@@ -269,7 +289,7 @@ def read_chunks(
         if missing:
             raise LoaderError(f"{file}: columns {missing} are missing ({source.kind} input)")
 
-    def record_batches() -> Iterator[tuple[str, int, pa.RecordBatch]]:
+    def record_batches() -> Iterator[tuple[Unit, int, pa.RecordBatch]]:
         for unit in units:
             footer = source.footers[unit.file]
             first_row = unit.first_row
@@ -278,7 +298,7 @@ def read_chunks(
                 for batch in parquet.iter_batches(
                     batch_size=read_rows, row_groups=[unit.row_group], columns=columns
                 ):
-                    yield unit.file, first_row, batch
+                    yield unit, first_row, batch
                     first_row += batch.num_rows
             except (OSError, pa.ArrowException) as err:
                 raise LoaderError(
@@ -286,8 +306,23 @@ def read_chunks(
                     f"cannot be read ({err})"
                 ) from err
 
-    for file, first_row, batch in read_ahead(record_batches(), READ_AHEAD):
-        yield decode_chunk(batch, source.kind, legend, codec, file, first_row)
+    for unit, first_row, batch in read_ahead(record_batches(), READ_AHEAD):
+        yield Piece(
+            unit, partial(decode_chunk, batch, source.kind, legend, codec, unit.file, first_row)
+        )
+
+
+def read_chunks(
+    source: Input,
+    units: Iterable[Unit],
+    legend: ClassLegend,
+    codec: str,
+    read_rows: int,
+    locations: bool = False,
+) -> Iterator[Chunk]:
+    """`read_pieces`, each checked and decoded in the caller's thread as it comes."""
+    for piece in read_pieces(source, units, legend, codec, read_rows, locations):
+        yield piece.chunk()
 
 
 def decode_chunk(
