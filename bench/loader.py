@@ -1,6 +1,6 @@
 """How fast the loader makes training batches, against the course's pipeline and the floor.
 
-    python bench/loader.py [--pixels 80000] [--data data/bench/loader] [--json]
+    python bench/loader.py [--pixels 80000] [--data data/bench/loader] [--json] [--options]
 
 Generates course-layout datasets of `--pixels` rows (1x) and 4x as many with the project's
 generator (one year, kept under the ignored data/ folder), or reads `--splits DIR` (a split
@@ -10,7 +10,9 @@ reading the columns the loader reads; (b) the course's pipeline restated
 loader in training mode, tf.data batches iterated in Python, streamed from the files every
 epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the epochs
 after the first; beside them the same streamed epochs as numpy batches and through a PyTorch
-DataLoader with 0, 1 and 2 worker processes (with the torch extra). (b), (c) and (d) are
+DataLoader with 0, 1 and 2 worker processes (with the torch extra). `--options` instead
+times the streamed training epoch with each research option (window strategies, window
+length, bucket width) beside the course's defaults. (b), (c) and (d) are
 timed per epoch of a dataset built once, as training iterates it, after one untimed epoch;
 every timing is the best of `--repeat`. Prints rows per second, the ratios c/b, c/a and d/a,
 the kernel alone (check, decode, draw, bucket, label, normalize on in-memory record batches,
@@ -106,6 +108,25 @@ def loader(path: str, split: str, repeat: int, cache_mb: float = 0) -> float:
     return epoch_rate(training_dataset(path, None, config, split=split), repeat)
 
 
+#: The research options `--options` times, as LoaderConfig fields, beside the course's.
+OPTIONS = {
+    "the course's: random window, 120 days, 5-day buckets": {},
+    "window ending:07-01": {"window": "ending:07-01"},
+    "window season:early,mid,late (3 a row)": {"window": "season:early,mid,late"},
+    "days_in_series 60": {"days_in_series": 60},
+    "days_per_bucket 10": {"days_per_bucket": 10},
+}
+
+
+def option_rates(path: str, split: str, repeat: int) -> dict[str, float]:
+    """Examples/s of streamed tf.data training epochs with each of `OPTIONS`."""
+    rates = {}
+    for name, fields in OPTIONS.items():
+        config = LoaderConfig(seed=0, cache_mb=0, **fields)
+        rates[name] = epoch_rate(training_dataset(path, None, config, split=split), repeat)
+    return rates
+
+
 def loader_torch(path: str, split: str, workers: int, repeat: int) -> float | None:
     """Rows/s of the same epochs through a PyTorch DataLoader with `workers` worker
     processes (0: in this process), streamed; None without the torch extra."""
@@ -178,6 +199,9 @@ def main() -> None:
     parser.add_argument(
         "--save", default="bench/out/loader.json", help="also write the result here (notebook)"
     )
+    parser.add_argument(
+        "--options", action="store_true", help="only time the research options (OPTIONS)"
+    )
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)
     parser.add_argument("--split", default="train", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,6 +223,13 @@ def main() -> None:
         ensure_dataset(four_x, 4 * args.pixels)
     split = "train"
     floor(one_x, split)  # warm the page cache so every reader reads from memory
+    if args.options:
+        rates = option_rates(one_x, split, args.repeat)
+        base = next(iter(rates.values()))
+        print(f"streamed tf.data training epochs of {one_x}, examples/s:")
+        for name, rate in rates.items():
+            print(f"  {name:<56} {rate:>9,.0f}  ({rate / base:.2f} of the course's)")
+        return
     result = {
         "rows": floor(one_x, split),
         "megabytes": round(sum(map(os.path.getsize, input_files(one_x, split))) / 1e6, 1),

@@ -36,6 +36,9 @@ dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("stats", "")
 dbutils.widgets.text("train_split", "train")
 dbutils.widgets.text("val_split", "val")
+dbutils.widgets.text("window", "")  # "": the course's; e.g. ending:07-01, season:early,mid,late
+dbutils.widgets.text("days_in_series", "120")
+dbutils.widgets.text("days_per_bucket", "5")
 dbutils.widgets.dropdown("anchor", "first_kept", ["first_kept", "window_start"])
 dbutils.widgets.dropdown("pick", "earliest", ["earliest", "random"])
 dbutils.widgets.text("exclude_scl", "")
@@ -56,6 +59,9 @@ stats = dbutils.widgets.get("stats")  # "course": the course's constants, not a 
 stats = stats if stats == "course" else repository_path(REPO, stats) or splits
 seed = dbutils.widgets.get("seed").strip()
 config = LoaderConfig(
+    window=dbutils.widgets.get("window").strip() or None,
+    days_in_series=int(dbutils.widgets.get("days_in_series")),
+    days_per_bucket=int(dbutils.widgets.get("days_per_bucket")),
     anchor=dbutils.widgets.get("anchor"),
     pick=dbutils.widgets.get("pick"),
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),

@@ -40,6 +40,9 @@ dbutils.widgets.text("epochs", "40")
 dbutils.widgets.text("patience", "5")
 dbutils.widgets.text("batch_size", "1028")
 dbutils.widgets.text("seed", "0")
+dbutils.widgets.text("window", "")  # "": the course's random training windows; ending:07-01, ...
+dbutils.widgets.text("days_in_series", "120")
+dbutils.widgets.text("days_per_bucket", "5")
 dbutils.widgets.dropdown("class_weights", "false", ["false", "true"])
 dbutils.widgets.text("experiment", "")
 dbutils.widgets.text("map_start_day", "45")
@@ -61,10 +64,21 @@ config = TrainConfig(
     class_weights=parse_flag(dbutils.widgets.get("class_weights")),
     seed=seed,
 )
-loader = LoaderConfig(batch_size=int(dbutils.widgets.get("batch_size")), seed=seed)
+# The model's input has days_in_series // days_per_bucket + 1 buckets: evaluation cuts the
+# course's start-day grid with the same window length and bucket width.
+buckets = {
+    "days_in_series": int(dbutils.widgets.get("days_in_series")),
+    "days_per_bucket": int(dbutils.widgets.get("days_per_bucket")),
+}
+window = dbutils.widgets.get("window").strip() or None
+loader = LoaderConfig(
+    batch_size=int(dbutils.widgets.get("batch_size")), seed=seed, window=window, **buckets
+)
 where = tracking(out, dbutils.widgets.get("experiment") or None)
 trained = train_tracked(splits, out, where, config, loader)
-judged = evaluate_tracked(splits, trained.result.model_path, out, where, trained.run_id)
+judged = evaluate_tracked(
+    splits, trained.result.model_path, out, where, trained.run_id, config=LoaderConfig(**buckets)
+)
 scores = judged.result.scores
 print(f"model: {trained.result.model_path} (best epoch {trained.result.best_epoch})")
 print(f"MLflow run {trained.run_id} in {where.experiment} ({where.uri})")

@@ -59,9 +59,12 @@ def reference_example(
         return min(max(day, 0), clip_days)
 
     origin = days[window[0]] if anchor == "first_kept" else start_day
+    # A window starting before the first image (a negative start) keeps its own start as
+    # bucket 0's; the course's starts are never negative, where this is clip(origin).
+    origin_bucket = min(origin, clip_days)
     in_bucket: dict[int, list[int]] = {}
     for i in window:
-        in_bucket.setdefault((clip(days[i]) - clip(origin)) // days_per_bucket, []).append(i)
+        in_bucket.setdefault((clip(days[i]) - origin_bucket) // days_per_bucket, []).append(i)
     for b, images in in_bucket.items():
         i = images[0] if pick_keys is None else min(images, key=lambda j: (pick_keys[j], j))
         ndvi = reference_ndvi(bands[i][RED], bands[i][NIR])

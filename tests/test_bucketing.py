@@ -21,7 +21,7 @@ from cropseries.loader.bucketing import (
     ndvi,
 )
 from cropseries.loader.labels import apply_vegetation_rule
-from cropseries.loader.windows import evaluation_windows, last_days, training_windows
+from cropseries.loader.windows import RandomStart, StartDays, cut_windows, last_days
 
 BASE = 18628  # 2021-01-01 in days since 1970-01-01
 STORED_SCL = (2, 3, 4, 5, 6, 10)
@@ -106,7 +106,8 @@ def test_kernel_equals_reference_on_random_series(all_days, config, seed, data):
     starts = []
     for days in all_days:
         edges = [d for d in days] + [max(0, d - config.days_in_series) for d in days]
-        starts.append(data.draw(st.one_of(st.integers(0, 300), st.sampled_from(edges or [0]))))
+        # Negative: a window reaching before the first image (the season as of an early day).
+        starts.append(data.draw(st.one_of(st.integers(-150, 300), st.sampled_from(edges or [0]))))
     total = len(series.dates)
     # Keys from a tiny range as well, so that ties (broken by time) happen.
     key_range = data.draw(st.sampled_from([3, 2**32]))
@@ -140,7 +141,8 @@ def test_kernel_equals_reference_on_random_series(all_days, config, seed, data):
 def test_training_windows_draw_start_days_in_course_range(all_days, seed):
     rng = np.random.default_rng(seed)
     series = make_series([random_row(rng, d) for d in all_days])
-    windows = training_windows(series, np.arange(series.num_rows), rng, LoaderConfig())
+    rows = np.arange(series.num_rows)
+    windows = cut_windows(RandomStart(), series, rows, rng, LoaderConfig(), training=True)
     high = np.maximum(1, last_days(series) - 120)
     assert ((windows.start_days >= 0) & (windows.start_days < high)).all()
     drawn = windows.subsample_keys(np.arange(7))
@@ -151,7 +153,9 @@ def test_training_windows_draw_start_days_in_course_range(all_days, seed):
 
 
 def test_evaluation_windows_are_row_major_and_deterministic():
-    w = evaluation_windows(np.array([4, 7]), (0, 15, 200))
+    series = make_series([random_row(np.random.default_rng(0), [0, 30, 60])] * 8)
+    rows, grid = np.array([4, 7]), StartDays((0, 15, 200))
+    w = cut_windows(grid, series, rows, None, LoaderConfig(), training=False)
     np.testing.assert_array_equal(w.rows, [4, 4, 4, 7, 7, 7])
     np.testing.assert_array_equal(w.start_days, [0, 15, 200, 0, 15, 200])
     assert w.subsample_keys is None and w.pick_keys is None

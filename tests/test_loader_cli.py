@@ -73,6 +73,21 @@ def test_export_writes_the_evaluation_batches(tmp_path):
     assert [p.name for p in out.parent.iterdir()] == ["test.npz"]  # no temporary left behind
 
 
+def test_export_cuts_the_window_strategy_with_its_length_and_buckets(tmp_path):
+    splits = write_split_dataset(tmp_path / "splits", rows=60, files=1, row_group_rows=30)
+    write_stats(tmp_path / "splits" / "stats.json")
+    out = tmp_path / "late.npz"
+    options = ["--window", "season:late", "--days-in-series", "60", "--days-per-bucket", "10"]
+    assert main(["export", "--splits", splits, "--split", "test", "--out", str(out), *options]) == 0
+    got = np.load(out)
+    config = LoaderConfig(window="season:late", days_in_series=60, days_per_bucket=10)
+    job = plan(splits, f"{splits}/stats.json", config, training=False, split="test", extras=True)
+    expected = list(batches(job))
+    for key in ("x", "start_day", "pixel_id"):
+        np.testing.assert_array_equal(got[key], np.concatenate([b[key] for b in expected]))
+    assert got["x"].shape == (60, 7, 12)  # one late window a row, 60 // 10 + 1 buckets
+
+
 def test_export_reports_bad_input_in_one_line(tmp_path, capsys):
     splits = write_split_dataset(tmp_path / "splits", rows=10, files=1)
     code = main(["export", "--splits", splits, "--out", str(tmp_path / "t.npz")])

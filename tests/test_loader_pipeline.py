@@ -357,3 +357,45 @@ def test_each_filled_bucket_carries_its_images_year_and_day_of_year(splits, stat
     assert checked > 100
     empty = ~got["mask"]
     assert (got["bucket_year"][empty] == 0).all() and (got["bucket_doy"][empty] == 0).all()
+
+
+def test_season_windows_give_every_row_early_mid_and_late_as_the_reference(splits, stats):
+    config = LoaderConfig(window="season:early,mid,late", days_in_series=60, days_per_bucket=10)
+    p = plan(splits, stats, config, training=False, split="val", extras=True)
+    got = collect(batches(p))
+    rows = rows_by_pixel(f"{splits}/split=val")
+    kept = sorted((p for p, r in rows.items() if not r["double"]), key=lambda p: rows[p]["order"])
+    np.testing.assert_array_equal(got["pixel_id"], np.repeat(kept, 3))
+    room = np.array([max(0, rows[p]["last_day"] - 60) for p in kept])
+    np.testing.assert_array_equal(
+        got["start_day"], np.stack([0 * room, room // 2, room], 1).ravel()
+    )
+    assert got["x"].shape[1:] == (7, 12)  # 60 // 10 + 1 buckets
+    assert_examples_match_reference(
+        got, rows, read_stats(stats), days_in_series=60, days_per_bucket=10
+    )
+
+
+def test_training_as_of_a_day_ends_every_window_on_it(splits, stats):
+    import datetime as dt
+
+    config = LoaderConfig(window="ending:06-15", seed=1, subsample=False, anchor="window_start")
+    got = collect(batches(plan(splits, stats, config, training=True, split="train", extras=True)))
+    rows = rows_by_pixel(f"{splits}/split=train")
+    assert sorted(got["pixel_id"]) == sorted(p for p, r in rows.items() if not r["double"])
+    for pixel, start in zip(got["pixel_id"], got["start_day"], strict=True):
+        if not len(rows[pixel]["dates"]):
+            assert start == 0  # nothing to window
+            continue
+        first = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows[pixel]["dates"][0]))
+        assert start == (dt.date(first.year, 6, 15) - first).days - 120
+    assert_examples_match_reference(got, rows, read_stats(stats), anchor="window_start")
+
+
+def test_evaluate_refuses_a_window_that_is_not_a_start_day_grid(splits, stats):
+    from cropseries.errors import ConfigError
+    from cropseries.train.evaluate import prepare
+
+    config = LoaderConfig(window="ending:07-01")
+    with pytest.raises(ConfigError, match="not a start-day grid"):
+        prepare(splits, "no-model.keras", stats=stats, config=config, split="val")

@@ -154,6 +154,11 @@ class LoaderConfig:
     """SCL classes whose observations are dropped before windowing (course: none)."""
     eval_start_days: tuple[int, ...] = COURSE_EVAL_START_DAYS
     """Evaluation window starts (course: 0, 15, ..., 195, 200)."""
+    window: str | None = None
+    """Where windows are cut, in training and evaluation alike: None for the course's (a
+    random start in training, `eval_start_days` in evaluation), or "random",
+    "starts:0,15,...,200", "ending:MM-DD" (the season as of that day, looking back
+    `days_in_series`) or "season:early,mid,late" (`loader.windows`; not in the course)."""
     legend: str | None = None
     """The classes of the one-hot labels: None for the split dataset's own legend (the course's
     for course-layout input), or a name or file, which must equal a split dataset's."""

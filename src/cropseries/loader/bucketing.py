@@ -36,7 +36,8 @@ class Windows:
     """The examples to cut from a batch of series, and every random draw they need.
 
     Example e is series row `rows[e]` seen through the window that starts `start_days[e]`
-    days after the row's first image. A window keeps its `max_images` images with the
+    days after the row's first image (negative: before it, so the window holds fewer
+    images, as the season as of an early date does). A window keeps its `max_images` images with the
     smallest `subsample_keys` (None keeps them all), and a bucket holding several kept
     images keeps the one with the smallest `pick_keys` (None keeps the earliest). Equal
     keys go to the earlier image. Keys are uint32: an array with one key per image of the
@@ -52,8 +53,6 @@ class Windows:
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.start_days):
             raise ValueError(f"{len(self.rows)} rows but {len(self.start_days)} start days")
-        if len(self.start_days) and np.min(self.start_days) < 0:
-            raise ValueError("start days must not be negative")
         for keys in (self.subsample_keys, self.pick_keys):
             if isinstance(keys, np.ndarray) and keys.dtype != np.uint32:
                 raise ValueError(f"keys must be uint32, got {keys.dtype}")
@@ -310,7 +309,9 @@ def bucketize(
         anchor[counts > 0] = days[starts[counts > 0]]
     else:
         anchor = windows.start_days.astype(np.int64)
-    clipped_anchor = np.clip(anchor, 0, config.clip_days)[example]
+    # Days are clipped to [0, clip_days] (the course); a window starting before the row's
+    # first image keeps its own start as bucket 0's.
+    clipped_anchor = np.minimum(anchor, config.clip_days)[example]
     bucket = (np.clip(days, 0, config.clip_days) - clipped_anchor) // config.days_per_bucket
     relative_days = np.clip(days - anchor[example], 0, config.clip_days)
 

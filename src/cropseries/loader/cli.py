@@ -16,7 +16,7 @@ from cropseries.codecs import CODECS, DEFAULT_CODEC
 from cropseries.config import LoaderConfig, parse_codes
 from cropseries.layout import BANDS
 from cropseries.loader.pipeline import plan
-from cropseries.loader.windows import parse_start_days
+from cropseries.loader.windows import parse_start_days, parse_window
 from cropseries.split_dataset import stats_path
 
 
@@ -42,6 +42,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, split: str) -> None:
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """The windowing options of `LoaderConfig`, course values by default."""
     defaults = LoaderConfig()
+    add_window_arguments(parser)
     parser.add_argument("--anchor", choices=("first_kept", "window_start"), default=defaults.anchor)
     parser.add_argument("--pick", choices=("earliest", "random"), default=defaults.pick)
     parser.add_argument(
@@ -61,10 +62,50 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="fix the random draws")
 
 
+def window(text: str) -> str:
+    """A window strategy's name, checked (`windows.parse_window`); the config keeps the name."""
+    parse_window(text)
+    return text.strip()
+
+
+def add_window_arguments(parser: argparse.ArgumentParser) -> None:
+    """--window, --days-in-series, --days-per-bucket (the course's by default)."""
+    defaults = LoaderConfig()
+    parser.add_argument(
+        "--window",
+        type=argument_type(window),
+        help="where windows are cut: 'random', 'starts:0,15,...,200', 'ending:MM-DD' (the "
+        "season as of that day) or 'season:early,mid,late' (default: the course's, random in "
+        "training, the start-day grid in evaluation; a window overrides --start-days)",
+    )
+    parser.add_argument(
+        "--days-in-series",
+        type=at_least(1),
+        default=defaults.days_in_series,
+        help="window length in days (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--days-per-bucket",
+        type=at_least(1),
+        default=defaults.days_per_bucket,
+        help="bucket width in days (default: %(default)s; buckets: length // width + 1)",
+    )
+
+
+def window_options(args: argparse.Namespace) -> dict:
+    """The `LoaderConfig` fields of `add_window_arguments`."""
+    return {
+        "window": args.window,
+        "days_in_series": args.days_in_series,
+        "days_per_bucket": args.days_per_bucket,
+    }
+
+
 def config_from(args: argparse.Namespace) -> LoaderConfig:
     """The `LoaderConfig` the windowing options describe (course values where not given)."""
     return replace(
         LoaderConfig(),
+        **window_options(args),
         anchor=args.anchor,
         pick=args.pick,
         exclude_scl=tuple(args.exclude_scl),

@@ -42,7 +42,7 @@ from cropseries.loader.source import (
     read_columns,
     read_pieces,
 )
-from cropseries.loader.windows import evaluation_windows, training_windows
+from cropseries.loader.windows import RandomStart, StartDays, Strategy, cut_windows, parse_window
 from cropseries.split_dataset import dataset_legend
 
 #: Extra columns of a batch with `extras=True`, beside `x` and `y`.
@@ -76,7 +76,7 @@ class Plan:
     config: LoaderConfig
     legend: ClassLegend
     training: bool
-    start_days: tuple[int, ...]
+    window: Strategy
     shard: Shard
     extras: bool
     sequence: bool = False
@@ -118,11 +118,23 @@ def plan(
         config=config,
         legend=legend,
         training=training,
-        start_days=tuple(config.eval_start_days if start_days is None else start_days),
+        window=window_strategy(config, training, start_days),
         shard=shard,
         extras=extras,
         sequence=sequence,
     )
+
+
+def window_strategy(
+    config: LoaderConfig, training: bool, start_days: tuple[int, ...] | None = None
+) -> Strategy:
+    """`config.window` if set; else the course's: random in training, the start-day grid
+    (`start_days`, or `config.eval_start_days`) in evaluation."""
+    if config.window is not None:
+        return parse_window(config.window)
+    if training:
+        return RandomStart()
+    return StartDays(tuple(config.eval_start_days if start_days is None else start_days))
 
 
 def model_input(bucketed: Bucketed, normalization: Normalization) -> np.ndarray:
@@ -159,10 +171,7 @@ def windowed(
     if not plan.keeps_double_crops:
         rows = rows[~chunk.double_crop]
     rows = rows[:limit]
-    if plan.training:
-        windows = training_windows(series, rows, rng, config)
-    else:
-        windows = evaluation_windows(rows, plan.start_days)
+    windows = cut_windows(plan.window, series, rows, rng, config, plan.training)
     rule = plan.legend.rule
     vegetation = {} if rule is None else {"green_scl": rule.scl, "last_buckets": rule.last_buckets}
     bucketed = bucketize(series, windows, config, **vegetation)

@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cropseries.config import LoaderConfig
+from cropseries.errors import ConfigError
 from cropseries.legend import ClassLegend
 from cropseries.loader.pipeline import Plan, batches, plan
+from cropseries.loader.windows import StartDays
 from cropseries.publish import publish
 from cropseries.reader import local_path
 from cropseries.split_dataset import stats_path
@@ -75,6 +77,11 @@ def prepare(
         extras=True,
         layout=layout,
     )
+    if not isinstance(job.window, StartDays):
+        raise ConfigError(
+            f"evaluate scores accuracy by start day: window {job.config.window!r} is not a "
+            "start-day grid (use 'starts:0,15,...,200', or the default)"
+        )
     return Judging(job, load_model(model_path, job.legend, job.config.num_buckets), model_path)
 
 
@@ -82,7 +89,7 @@ def judge(judging: Judging, out: str) -> Evaluation:
     """Run the model over every example and write `<out>/results.parquet` (one row per pixel
     and start day) and `<out>/evaluation.json` (the scores)."""
     job, model, out = judging.job, judging.model, local_path(out)
-    scores = Scores.empty(job.start_days, job.legend.classes)
+    scores = Scores.empty(job.window.days, job.legend.classes)
     results = f"{out.rstrip('/')}/{RESULTS_FILE}"
     schema = results_schema(job, judging.model_path)
     classes = pa.array(job.legend.classes)
