@@ -251,6 +251,7 @@ def main() -> None:
     result["loader_over_course"] = round(result["loader_rows_s"] / result["course_rows_s"], 2)
     result["loader_over_floor"] = round(result["loader_rows_s"] / result["floor_rows_s"], 3)
     result["cached_over_floor"] = round(result["loader_cached_rows_s"] / result["floor_rows_s"], 3)
+    result["numpy_over_floor"] = round(result["loader_numpy_rows_s"] / result["floor_rows_s"], 3)
     if args.save:
         os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
         with open(args.save, "w") as f:
@@ -282,6 +283,7 @@ def report(r: dict, path: str) -> None:
             )
     print(f"  c/b = {r['loader_over_course']} (target >= 20)")
     print(f"  c/a = {r['loader_over_floor']} (target >= 0.5)")
+    print(f"  numpy/a = {r['numpy_over_floor']} (target >= 0.7)")
     print(f"  d/a = {r['cached_over_floor']} (target >= 2)")
     print(f"  peak RSS of (c): {r['rss_1x_mb']:.0f} MB over {r['rss_1x_rows']:,} rows (1x)")
     if "rss_4x_mb" in r:
