@@ -39,6 +39,8 @@ dbutils.widgets.text("val_split", "val")
 dbutils.widgets.text("window", "")  # "": the course's; e.g. ending:07-01, season:early,mid,late
 dbutils.widgets.text("days_in_series", "120")
 dbutils.widgets.text("days_per_bucket", "5")
+dbutils.widgets.dropdown("fill", "zero", ["zero", "median"])  # empty buckets: 0 or median
+dbutils.widgets.text("bands", "")  # "": all 12; e.g. B02,B03,B04,B08 (in this order)
 dbutils.widgets.dropdown("anchor", "first_kept", ["first_kept", "window_start"])
 dbutils.widgets.dropdown("pick", "earliest", ["earliest", "random"])
 dbutils.widgets.text("exclude_scl", "")
@@ -50,7 +52,7 @@ dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_codes, parse_flag
+from cropseries.config import LoaderConfig, parse_bands, parse_codes, parse_flag
 from cropseries.loader.inspection import overview
 from cropseries.notebook import legend_spec
 
@@ -62,6 +64,8 @@ config = LoaderConfig(
     window=dbutils.widgets.get("window").strip() or None,
     days_in_series=int(dbutils.widgets.get("days_in_series")),
     days_per_bucket=int(dbutils.widgets.get("days_per_bucket")),
+    bands=parse_bands(dbutils.widgets.get("bands")),
+    fill=dbutils.widgets.get("fill"),
     anchor=dbutils.widgets.get("anchor"),
     pick=dbutils.widgets.get("pick"),
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),

@@ -43,6 +43,8 @@ dbutils.widgets.text("seed", "0")
 dbutils.widgets.text("window", "")  # "": the course's random training windows; ending:07-01, ...
 dbutils.widgets.text("days_in_series", "120")
 dbutils.widgets.text("days_per_bucket", "5")
+dbutils.widgets.dropdown("fill", "zero", ["zero", "median"])  # empty buckets: 0 or median
+dbutils.widgets.text("bands", "")  # "": all 12; e.g. leave one out to see what it adds
 dbutils.widgets.dropdown("class_weights", "false", ["false", "true"])
 dbutils.widgets.text("experiment", "")
 dbutils.widgets.text("map_start_day", "45")
@@ -50,7 +52,7 @@ dbutils.widgets.text("report", "")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_flag
+from cropseries.config import LoaderConfig, parse_bands, parse_flag
 from cropseries.train.fit import TrainConfig
 from cropseries.train.stage import evaluate_tracked, train_tracked
 from cropseries.train.tracking import tracking
@@ -64,20 +66,22 @@ config = TrainConfig(
     class_weights=parse_flag(dbutils.widgets.get("class_weights")),
     seed=seed,
 )
-# The model's input has days_in_series // days_per_bucket + 1 buckets: evaluation cuts the
-# course's start-day grid with the same window length and bucket width.
-buckets = {
+# The model's input is [days_in_series // days_per_bucket + 1, bands]: evaluation cuts the
+# course's start-day grid with the same window length, bucket width, bands and fill.
+example = {
     "days_in_series": int(dbutils.widgets.get("days_in_series")),
     "days_per_bucket": int(dbutils.widgets.get("days_per_bucket")),
+    "bands": parse_bands(dbutils.widgets.get("bands")),
+    "fill": dbutils.widgets.get("fill"),
 }
 window = dbutils.widgets.get("window").strip() or None
 loader = LoaderConfig(
-    batch_size=int(dbutils.widgets.get("batch_size")), seed=seed, window=window, **buckets
+    batch_size=int(dbutils.widgets.get("batch_size")), seed=seed, window=window, **example
 )
 where = tracking(out, dbutils.widgets.get("experiment") or None)
 trained = train_tracked(splits, out, where, config, loader)
 judged = evaluate_tracked(
-    splits, trained.result.model_path, out, where, trained.run_id, config=LoaderConfig(**buckets)
+    splits, trained.result.model_path, out, where, trained.run_id, config=LoaderConfig(**example)
 )
 scores = judged.result.scores
 print(f"model: {trained.result.model_path} (best epoch {trained.result.best_epoch})")

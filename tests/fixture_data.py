@@ -224,8 +224,9 @@ def write_split_dataset(
     return write_splits(str(root), tables, row_group_size=row_group_rows)
 
 
-def write_stats(path, mean=None, std=None) -> str:
-    """A stats.json as 02_stats writes it (`stats.file`), with made-up numbers."""
+def write_stats(path, mean=None, std=None, median=None) -> str:
+    """A stats.json as 02_stats writes it (`stats.file`), with made-up numbers (no median
+    unless given, as files written before 02_stats computed them)."""
     legend = course_legend()
     mean = [1000.0 + 100 * i for i in range(len(BANDS))] if mean is None else mean
     std = [500.0 + 10 * i for i in range(len(BANDS))] if std is None else std
@@ -238,6 +239,7 @@ def write_stats(path, mean=None, std=None) -> str:
         legend=legend.name,
         class_counts={"train": np.ones(legend.num_classes, np.int64)},
         class_weights=np.ones(legend.num_classes),
+        median=None if median is None else np.asarray(median, np.float64),
     )
     return stats_file.write_stats(stats, str(path))
 
@@ -259,6 +261,14 @@ def file_bytes(output: str) -> dict[str, bytes]:
             with open(path, "rb") as handle:
                 found[os.path.relpath(path, output)] = handle.read()
     return found
+
+
+def numpy_band_medians(tables, exclude_scl=()):
+    """Reference: numpy's median per band over all valid observations."""
+    series = [decode_series(t) for t in tables]
+    values = np.concatenate([s.bands for s in series]).astype(np.int64)
+    valid = np.concatenate([valid_observations(s, exclude_scl) for s in series])
+    return np.array([np.median(values[valid[:, b], b]) for b in range(values.shape[1])])
 
 
 def numpy_band_stats(tables, codec: str = "uint16be", exclude_scl=()):

@@ -399,3 +399,54 @@ def test_evaluate_refuses_a_window_that_is_not_a_start_day_grid(splits, stats):
     config = LoaderConfig(window="ending:07-01")
     with pytest.raises(ConfigError, match="not a start-day grid"):
         prepare(splits, "no-model.keras", stats=stats, config=config, split="val")
+
+
+def test_a_band_subset_is_those_bands_of_the_full_examples_in_its_order(splits, stats):
+    from cropseries.layout import BANDS
+
+    subset = ("B08", "B04", "B11")
+    got = {}
+    for bands in (None, subset):
+        config = LoaderConfig(seed=4, batch_size=64, bands=bands)
+        job = plan(splits, stats, config, training=True, split="train", sequence=True)
+        got[bands] = list(batches(job))  # batch by batch: the sequence form's widths differ
+    positions = [BANDS.index(b) for b in subset]
+    for some, every in zip(got[subset], got[None], strict=True):
+        for key in ("x", "seq_x"):
+            np.testing.assert_array_equal(some[key], every[key][..., positions], err_msg=key)
+        np.testing.assert_array_equal(some["y"], every["y"])
+
+
+@pytest.mark.parametrize(
+    "bands, message",
+    [(("B99",), "choose from B01"), ((), "choose from B01"), (("B08", "B08"), "named twice")],
+)
+def test_bands_must_be_named_once_each(bands, message):
+    from cropseries.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        LoaderConfig(bands=bands)
+
+
+def test_median_fill_puts_each_bands_normalized_median_where_a_bucket_is_empty(splits, tmp_path):
+    from cropseries.errors import CropseriesError
+
+    median = [900.0 + 50 * i for i in range(12)]
+    stats = write_stats(tmp_path / "stats.json", median=median)
+    got = {}
+    for fill in ("zero", "median"):
+        config = LoaderConfig(seed=2, batch_size=64, fill=fill)
+        job = plan(splits, stats, config, training=True, split="train", extras=True)
+        got[fill] = collect(batches(job))
+    norm = read_stats(stats)
+    expected = ((np.float32(median) - norm.mean) / norm.std).astype(np.float32)
+    empty = got["median"]["raw"][..., :12] == 0  # an empty bucket, or a DN of 0
+    np.testing.assert_array_equal(
+        got["median"]["x"][empty], np.broadcast_to(expected, empty.shape)[empty]
+    )
+    np.testing.assert_array_equal(got["median"]["x"][~empty], got["zero"]["x"][~empty])
+    assert empty.any() and (~empty).any()
+    with pytest.raises(CropseriesError, match="has no 'median' for fill='median'"):
+        plan(splits, write_stats(tmp_path / "old.json"), config, training=True, split="train")
+    with pytest.raises(CropseriesError, match="course constants: has no 'median'"):
+        plan(splits, "course", config, training=True, split="train")

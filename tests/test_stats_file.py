@@ -50,6 +50,9 @@ def test_round_trip_is_exact_and_leaves_no_temporary_file(tmp_path):
     }
     np.testing.assert_array_equal(back.label_mean, stats.label_mean)  # NaN survives as null
     assert back.metadata == {"rows": 21}
+    assert back.median is None  # a file written before medians were computed
+    write_stats(example(median=np.arange(12) + 0.5), str(tmp_path / "stats.json"))
+    np.testing.assert_array_equal(load_stats(str(tmp_path)).median, np.arange(12) + 0.5)
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
@@ -75,6 +78,7 @@ def edit(document: dict, key: str, value) -> dict:
         (lambda d: {k: v for k, v in d.items() if k != "std"}, r"key 'std' is missing"),
         (lambda d: edit(d, "format", "other/9"), r"'format' is 'other/9'"),
         (lambda d: edit(d, "class_weights", [1.0] * 6), r"'class_weights' has shape \(6,\)"),
+        (lambda d: edit(d, "median", [1.0] * 13), r"'median' has shape \(13,\)"),
     ],
 )
 def test_load_refuses_statistics_the_loader_cannot_use(tmp_path, change, message):

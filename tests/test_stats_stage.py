@@ -6,7 +6,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fixture_data import numpy_band_stats, random_series, split_table, write_splits
+from fixture_data import (
+    numpy_band_medians,
+    numpy_band_stats,
+    random_series,
+    split_table,
+    write_splits,
+)
 
 from cropseries.config import StatsConfig
 from cropseries.layout import BANDS
@@ -36,6 +42,7 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
     np.testing.assert_allclose(stats.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
     np.testing.assert_array_equal(stats.count, count)
+    np.testing.assert_array_equal(stats.median, numpy_band_medians(tables["train"]))  # exact
     for split, parts in tables.items():
         labels = np.concatenate(
             [t.column("label").to_numpy() for t in (parts if isinstance(parts, list) else [parts])]
@@ -48,6 +55,7 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
     )
     written = load_stats(os.path.join(root, "stats.json"))
     np.testing.assert_array_equal(written.mean, stats.mean)
+    np.testing.assert_array_equal(written.median, stats.median)
     np.testing.assert_array_equal(written.class_weights, stats.class_weights)
     assert written.label_count is None
 
@@ -61,6 +69,8 @@ def test_excluded_scl_and_per_label_statistics_equal_numpy(spark, dataset, tmp_p
     np.testing.assert_allclose(stats.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
     np.testing.assert_array_equal(stats.count, count)
+    expected = numpy_band_medians(tables["train"], exclude_scl=(3, 10))
+    np.testing.assert_array_equal(stats.median, expected)
     train = pa.concat_tables(tables["train"])
     labels = train.column("label").to_numpy()
     for label in np.unique(labels):

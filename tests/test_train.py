@@ -29,6 +29,8 @@ def test_the_model_is_the_courses_and_as_wide_as_the_legend():
         ModelConfig(dropout=1.0)
     with pytest.raises(ConfigError, match="epochs"):
         TrainConfig(epochs=0)
+    with pytest.raises(ConfigError, match="needs at least 10 buckets .* the window gives 7"):
+        course_model(7, num_buckets=7)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +122,21 @@ def test_the_notebook_trains_judges_and_shows_the_figures(spark, splits, tmp_pat
     assert "Confusion matrix" in titles[2] and "start day 45" in titles[3]
     for figure in result["_figures"]:
         assert figure["data"] and all(len(trace.get("x", [])) for trace in figure["data"][:1])
+
+
+def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(splits, tmp_path):
+    """The leave-one-band-out study: the model's input follows --bands and the window's
+    buckets, and evaluate judges it only with the same."""
+    import keras
+
+    bands = "B02,B03,B04,B05,B06,B07,B08,B8A,B11,B12,B01"  # B09 left out, B01 moved last
+    example = ["--bands", bands, "--days-in-series", "90", "--days-per-bucket", "10"]
+    out = tmp_path / "no-b09"
+    argv = ["train", "--splits", splits, "--out", str(out), "--epochs", "1", *example]
+    assert main(argv) == 0
+    model = keras.saving.load_model(str(out / "model.keras"))
+    assert model.input_shape == (None, 10, 11)
+    judge = ["evaluate", "--splits", splits, "--model", str(out / "model.keras"), "--split", "val"]
+    assert main([*judge, "--out", str(tmp_path / "same"), *example]) == 0
+    assert main([*judge, "--out", str(tmp_path / "other"), "--bands", bands]) == 2
+    assert not (tmp_path / "other").exists()

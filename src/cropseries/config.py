@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cropseries.codecs import DEFAULT_CODEC, codec_dtype
 from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.errors import ConfigError
-from cropseries.layout import SCL_NAMES
+from cropseries.layout import BANDS, SCL_NAMES
 from cropseries.legend import load_legend
 from cropseries.split_dataset import SPLITS
 
@@ -29,6 +29,13 @@ def parse_years(text: str) -> tuple[int, ...]:
 def parse_codes(text: str) -> tuple[int, ...]:
     """SCL codes from a widget or argument: "3,10" gives (3, 10); "" gives () (no exclusion)."""
     return _integers([v for v in text.split(",") if v.strip()], text, "SCL codes")
+
+
+def parse_bands(text: str) -> tuple[str, ...] | None:
+    """Band names from a widget or argument: "B08,B04" gives ("B08", "B04"); "" gives None
+    (all 12, the course's). Checked by `LoaderConfig`."""
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    return names or None
 
 
 def parse_flag(text: str) -> bool:
@@ -154,6 +161,13 @@ class LoaderConfig:
     """SCL classes whose observations are dropped before windowing (course: none)."""
     eval_start_days: tuple[int, ...] = COURSE_EVAL_START_DAYS
     """Evaluation window starts (course: 0, 15, ..., 195, 200)."""
+    bands: tuple[str, ...] | None = None
+    """The bands x holds, in this order: names of `layout.BANDS` (None: all 12, the course's),
+    e.g. to leave one band out and see what the model loses (not in the course)."""
+    fill: str = "zero"
+    """What empty buckets (and a DN of 0) hold in x: "zero", the course's 0 after
+    normalization (the train mean), or "median", the train median of each band from
+    stats.json, normalized the same way (not in the course)."""
     window: str | None = None
     """Where windows are cut, in training and evaluation alike: None for the course's (a
     random start in training, `eval_start_days` in evaluation), or "random",
@@ -185,9 +199,11 @@ class LoaderConfig:
     """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
     def __post_init__(self) -> None:
-        _store_tuples(self, ("exclude_scl", "eval_start_days", "keep_double_crops_in"))
+        _store_tuples(self, ("exclude_scl", "eval_start_days", "keep_double_crops_in", "bands"))
         if self.pick not in ("earliest", "random"):
             raise ConfigError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
+        if self.fill not in ("zero", "median"):
+            raise ConfigError(f"fill={self.fill!r}: choose 'zero' or 'median'")
         if self.anchor not in ("first_kept", "window_start"):
             raise ConfigError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
         positive = ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows")
@@ -201,9 +217,20 @@ class LoaderConfig:
         if any(d < 0 for d in self.eval_start_days):
             raise ConfigError(f"eval_start_days {self.eval_start_days} must not be negative")
         _check_codes(self.exclude_scl)
+        _check_bands(self.bands)
         codec_dtype(self.codec)
         if self.legend is not None:
             load_legend(self.legend)
+
+    @property
+    def model_bands(self) -> tuple[str, ...]:
+        """The bands of x, in order: `bands`, or all 12."""
+        return BANDS if self.bands is None else self.bands
+
+    @property
+    def band_positions(self) -> tuple[int, ...] | None:
+        """Where `bands` are in `layout.BANDS` (None: all 12, in order)."""
+        return None if self.bands is None else tuple(BANDS.index(b) for b in self.bands)
 
     @property
     def num_buckets(self) -> int:
@@ -218,6 +245,17 @@ def _store_tuples(config, names: tuple[str, ...]) -> None:
         value = getattr(config, name)
         if value is not None:
             object.__setattr__(config, name, tuple(value))
+
+
+def _check_bands(bands: tuple[str, ...] | None) -> None:
+    """A non-empty subset of the 12 bands, each once."""
+    if bands is None:
+        return
+    unknown = [b for b in bands if b not in BANDS]
+    if unknown or not bands:
+        raise ConfigError(f"bands {list(bands)}: choose from {', '.join(BANDS)}", value=bands)
+    if len(set(bands)) != len(bands):
+        raise ConfigError(f"bands {list(bands)}: a band is named twice", value=bands)
 
 
 def _check_codes(codes: tuple[int, ...]) -> None:

@@ -111,9 +111,11 @@ class Bucketed:
         values[:, DAY] = self.days
         return values
 
-    def scatter(self, values: np.ndarray) -> np.ndarray:
-        """Per-filled-bucket `values` [K, C] as a dense [E, B, C] array, zeros elsewhere."""
-        dense = np.zeros((self.num_examples * self.num_buckets, values.shape[1]), values.dtype)
+    def scatter(self, values: np.ndarray, fill: np.ndarray | None = None) -> np.ndarray:
+        """Per-filled-bucket `values` [K, C] as a dense [E, B, C] array, zeros (or the row
+        `fill` [C]) elsewhere."""
+        shape = (self.num_examples * self.num_buckets, values.shape[1])
+        dense = np.zeros(shape, values.dtype) if fill is None else np.tile(fill, (shape[0], 1))
         dense[self.cells] = values
         return dense.reshape(self.num_examples, self.num_buckets, values.shape[1])
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from cropseries.cli import argument_type, at_least
 from cropseries.codecs import CODECS, DEFAULT_CODEC
-from cropseries.config import LoaderConfig, parse_codes
+from cropseries.config import LoaderConfig, parse_bands, parse_codes
 from cropseries.layout import BANDS
 from cropseries.loader.pipeline import plan
 from cropseries.loader.windows import parse_start_days, parse_window
@@ -42,7 +42,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, split: str) -> None:
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """The windowing options of `LoaderConfig`, course values by default."""
     defaults = LoaderConfig()
-    add_window_arguments(parser)
+    add_example_arguments(parser)
     parser.add_argument("--anchor", choices=("first_kept", "window_start"), default=defaults.anchor)
     parser.add_argument("--pick", choices=("earliest", "random"), default=defaults.pick)
     parser.add_argument(
@@ -68,8 +68,9 @@ def window(text: str) -> str:
     return text.strip()
 
 
-def add_window_arguments(parser: argparse.ArgumentParser) -> None:
-    """--window, --days-in-series, --days-per-bucket (the course's by default)."""
+def add_example_arguments(parser: argparse.ArgumentParser) -> None:
+    """What an example is: --window, --days-in-series, --days-per-bucket, --fill, --bands
+    (the course's by default); a model is trained and judged with the same."""
     defaults = LoaderConfig()
     parser.add_argument(
         "--window",
@@ -90,14 +91,28 @@ def add_window_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.days_per_bucket,
         help="bucket width in days (default: %(default)s; buckets: length // width + 1)",
     )
+    parser.add_argument(
+        "--fill",
+        choices=("zero", "median"),
+        default=defaults.fill,
+        help="what empty buckets hold: 'zero', the course's 0 (the train mean), or 'median', "
+        "each band's train median from stats.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--bands",
+        type=parse_bands,
+        help=f"the bands x holds, in order, comma-separated (default: all 12, {','.join(BANDS)})",
+    )
 
 
-def window_options(args: argparse.Namespace) -> dict:
-    """The `LoaderConfig` fields of `add_window_arguments`."""
+def example_options(args: argparse.Namespace) -> dict:
+    """The `LoaderConfig` fields of `add_example_arguments`."""
     return {
         "window": args.window,
         "days_in_series": args.days_in_series,
         "days_per_bucket": args.days_per_bucket,
+        "bands": args.bands,
+        "fill": args.fill,
     }
 
 
@@ -105,7 +120,7 @@ def config_from(args: argparse.Namespace) -> LoaderConfig:
     """The `LoaderConfig` the windowing options describe (course values where not given)."""
     return replace(
         LoaderConfig(),
-        **window_options(args),
+        **example_options(args),
         anchor=args.anchor,
         pick=args.pick,
         exclude_scl=tuple(args.exclude_scl),

@@ -10,7 +10,7 @@ writes the figure to HTML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def inspect_pixels(plan: Plan, pixels: int = 12, seed: int = 0) -> list[PixelVie
         cut = windowed(chunk, plan, rng, limit=pixels - len(views))
         series, windows, bucketed = cut.series, cut.windows, cut.bucketed
         raw, filled = bucketed.raw, bucketed.filled
-        x = model_input(bucketed, plan.normalization)
+        x = model_input(bucketed, replace(plan.inputs, positions=None))  # all 12 bands
         buckets = config.num_buckets
         for e, row in enumerate(windows.rows):
             lo, hi = series.offsets[row], series.offsets[row + 1]

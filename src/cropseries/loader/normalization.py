@@ -23,6 +23,7 @@ class Normalization:
     mean: np.ndarray
     std: np.ndarray
     source: str = "given"
+    median: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("mean", "std"):
@@ -46,13 +47,52 @@ class Normalization:
             )
         object.__setattr__(self, "mean", np.asarray(self.mean, np.float32))
         object.__setattr__(self, "std", np.asarray(self.std, np.float32))
+        if self.median is not None:
+            object.__setattr__(self, "median", np.asarray(self.median, np.float32))
 
-    def apply(self, bands: np.ndarray) -> np.ndarray:
-        """(bands - mean) / std as float32 [..., 12], 0 where a band value is 0."""
+    def apply(self, bands: np.ndarray, fill: np.ndarray | None = None) -> np.ndarray:
+        """(bands - mean) / std as float32 [..., 12]; where a band value is 0, 0 (the course)
+        or that band's `fill` (float32 [12], already normalized)."""
         x = np.subtract(bands, self.mean, dtype=np.float32)  # converts as it subtracts
         np.divide(x, self.std, out=x)
-        x[bands == 0] = 0.0
+        zero = bands == 0
+        x[zero] = 0.0 if fill is None else np.broadcast_to(fill, x.shape)[zero]
         return x
+
+    def fill(self, kind: str) -> np.ndarray | None:
+        """What an empty bucket holds, normalized, float32 [12]: None for the course's 0 (the
+        train mean), or the train median of each band ("median")."""
+        if kind == "zero":
+            return None
+        if self.median is None:
+            raise LoaderError(
+                f"{self.source}: has no 'median' for fill='median' (rerun 02_stats to add it; "
+                "the course's constants have none)"
+            )
+        return (self.median - self.mean) / self.std
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """How x is made of the DN of the filled buckets: normalized, the bands at `positions`
+    (`LoaderConfig.band_positions`, None: all 12) kept in their order, and `fill` (from
+    `Normalization.fill`, None: 0) in empty buckets and where a DN is 0."""
+
+    normalization: Normalization
+    positions: tuple[int, ...] | None = None
+    fill: np.ndarray | None = None
+
+    def values(self, bands: np.ndarray) -> np.ndarray:
+        """float32 [n, bands]: x of `bands` [n, 12] DN."""
+        return self._select(self.normalization.apply(bands, self.fill))
+
+    @property
+    def empty(self) -> np.ndarray | None:
+        """float32 [bands]: what an empty bucket holds (None: 0)."""
+        return None if self.fill is None else self._select(self.fill)
+
+    def _select(self, values: np.ndarray) -> np.ndarray:
+        return values if self.positions is None else values[..., list(self.positions)]
 
 
 #: The constants the course published (2021 train split, zeros ignored), course_facts 4.
@@ -74,7 +114,7 @@ def read_stats(path: str) -> Normalization:
         stats = load_stats(path)
     except StatsError as err:
         raise LoaderError(str(err)) from err
-    return Normalization(mean=stats.mean, std=stats.std, source=path)
+    return Normalization(mean=stats.mean, std=stats.std, source=path, median=stats.median)
 
 
 def as_normalization(stats: str | Normalization | None) -> Normalization:

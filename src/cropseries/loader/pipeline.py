@@ -16,7 +16,6 @@ import numpy as np
 
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
-from cropseries.layout import NUM_BANDS
 from cropseries.legend import ClassLegend, load_legend
 from cropseries.loader.bucketing import (
     NUM_CHANNELS,
@@ -30,7 +29,7 @@ from cropseries.loader.cache import ChunkCache
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
-from cropseries.loader.normalization import Normalization, as_normalization
+from cropseries.loader.normalization import ModelInput, Normalization, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
 from cropseries.loader.source import (
     Chunk,
@@ -77,6 +76,7 @@ class Plan:
     legend: ClassLegend
     training: bool
     window: Strategy
+    inputs: ModelInput
     shard: Shard
     extras: bool
     sequence: bool = False
@@ -119,6 +119,7 @@ def plan(
         legend=legend,
         training=training,
         window=window_strategy(config, training, start_days),
+        inputs=ModelInput(normalization, config.band_positions, normalization.fill(config.fill)),
         shard=shard,
         extras=extras,
         sequence=sequence,
@@ -137,9 +138,10 @@ def window_strategy(
     return StartDays(tuple(config.eval_start_days if start_days is None else start_days))
 
 
-def model_input(bucketed: Bucketed, normalization: Normalization) -> np.ndarray:
-    """x: float32 [E, 25, 12], the normalized bands of each filled bucket, 0 elsewhere."""
-    return bucketed.scatter(normalization.apply(bucketed.bands))
+def model_input(bucketed: Bucketed, inputs: ModelInput) -> np.ndarray:
+    """x: float32 [E, 25, bands], the normalized bands of each filled bucket, the fill
+    (0 by default) elsewhere."""
+    return bucketed.scatter(inputs.values(bucketed.bands), inputs.empty)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
     """
     cut = windowed(chunk, plan, rng)
     bucketed, rows = cut.bucketed, cut.windows.rows
-    columns = {"x": model_input(bucketed, plan.normalization), "target": cut.targets}
+    columns = {"x": model_input(bucketed, plan.inputs), "target": cut.targets}
     if plan.extras:
         calendar = bucketed.calendar
         columns |= {
@@ -208,23 +210,23 @@ def examples(chunk: Chunk, plan: Plan, rng: np.random.Generator) -> Columns:
             "start_day": cut.windows.start_days.astype(np.int32),
         }
     if plan.sequence:
-        columns |= sequence_columns(bucketed, plan.normalization)
+        columns |= sequence_columns(bucketed, plan.inputs)
     return columns
 
 
-def sequence_columns(bucketed: Bucketed, normalization: Normalization) -> Columns:
+def sequence_columns(bucketed: Bucketed, inputs: ModelInput) -> Columns:
     """The kept images of each window, unbucketed and normalized like x: [E, T, ...] padded
     with zeros after each example's last image, T the most any example of the chunk kept."""
     kept = bucketed.kept_images
     dates = calendar(bucketed.series.dates[kept])  # year, day of year
     day_year_doy = bucketed.sequence(np.column_stack([bucketed.kept_days.astype(np.int16), dates]))
-    positions = np.arange(day_year_doy.shape[1])
+    slots = np.arange(day_year_doy.shape[1])
     return {
-        "seq_x": bucketed.sequence(normalization.apply(bucketed.bands_of(kept))),
+        "seq_x": bucketed.sequence(inputs.values(bucketed.bands_of(kept))),
         "seq_day": day_year_doy[..., 0],
         "seq_year": day_year_doy[..., 1],
         "seq_doy": day_year_doy[..., 2],
-        "seq_mask": positions < bucketed.kept_counts[:, None],
+        "seq_mask": slots < bucketed.kept_counts[:, None],
     }
 
 
@@ -319,8 +321,9 @@ def _signature(plan: Plan) -> dict:
     import tensorflow as tf
 
     buckets, classes = plan.config.num_buckets, plan.legend.num_classes
+    bands = len(plan.config.model_bands)
     spec = {
-        "x": tf.TensorSpec([None, buckets, NUM_BANDS], tf.float32),
+        "x": tf.TensorSpec([None, buckets, bands], tf.float32),
         "y": tf.TensorSpec([None, classes], tf.float32),
     }
     if plan.extras:
@@ -339,7 +342,7 @@ def _signature(plan: Plan) -> dict:
         }
     if plan.sequence:
         spec |= {
-            "seq_x": tf.TensorSpec([None, None, NUM_BANDS], tf.float32),
+            "seq_x": tf.TensorSpec([None, None, bands], tf.float32),
             "seq_day": tf.TensorSpec([None, None], tf.int16),
             "seq_year": tf.TensorSpec([None, None], tf.int16),
             "seq_doy": tf.TensorSpec([None, None], tf.int16),

@@ -28,8 +28,9 @@ FORMAT = "cropseries-stats/1"
 class Stats:
     """Normalization statistics of the train split and class statistics of every split.
 
-    `mean`, `std` float64 [12] (DN, population std) and `count` int64 [12] (valid
-    observations) follow `bands`; `class_counts` maps a split to int64 [num_classes] rows per
+    `mean`, `std` float64 [12] (DN, population std), `count` int64 [12] (valid
+    observations) and `median` float64 [12] (exact, as numpy's; None in files written before
+    it) follow `bands`; `class_counts` maps a split to int64 [num_classes] rows per
     label, `class_weights` is float64 [num_classes]; `label_count` / `label_mean` /
     `label_std` are [num_classes, 12] (NaN for a label without observations) or None.
     """
@@ -47,6 +48,7 @@ class Stats:
     label_std: np.ndarray | None = None
     definitions: dict[str, str] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    median: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         """The JSON document (NaN written as null)."""
@@ -63,6 +65,7 @@ class Stats:
             "mean": self.mean.tolist(),
             "std": self.std.tolist(),
             "count": self.count.tolist(),
+            **({} if self.median is None else {"median": self.median.tolist()}),
             "classes": list(self.classes),
             "legend": self.legend,
             "class_counts": {split: c.tolist() for split, c in self.class_counts.items()},
@@ -87,6 +90,7 @@ class Stats:
         mean = _vector(need("mean"), where, "mean", len(BANDS))
         std = _vector(need("std"), where, "std", len(BANDS))
         count = _vector(need("count"), where, "count", len(BANDS)).astype(np.int64)
+        median = _vector(data["median"], where, "median", len(BANDS)) if "median" in data else None
         for key, values, ok in (("std", std, std > 0), ("count", count, count > 0)):
             if not ok.all():
                 band = BANDS[int(np.argmin(ok))]
@@ -120,6 +124,7 @@ class Stats:
             label_std=label["std"],
             definitions=dict(data.get("definitions", {})),
             metadata=dict(data.get("metadata", {})),
+            median=median,
         )
 
 

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
+from cropseries.histogram import NUM_BINS, add_sparse, band_histograms, medians, sparse
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
@@ -44,9 +45,11 @@ DERIVED_COLUMNS = {
 }
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
-#: One row per partition and group, emitted by `partition_moments`.
+#: One row per partition and group, emitted by `partition_moments`; group 0's row also holds
+#: the partition's histogram of every band (its non-zero bins), the other rows empty lists.
 PARTIAL_SCHEMA = (
-    "group int, rows long, images long, count array<long>, mean array<double>, m2 array<double>"
+    "group int, rows long, images long, count array<long>, mean array<double>, m2 array<double>,"
+    " hist_values array<array<int>>, hist_counts array<array<long>>"
 )
 
 
@@ -79,7 +82,7 @@ def compute_stats(
     counts = class_counts(_label_rows(spark, splits, inventory), legend, splits)
     counts = {name: counts.get(name, np.zeros(legend.num_classes, np.int64)) for name in inventory}
     num_groups = legend.num_classes if config.per_label else 1
-    moments, rows, images, partitions = _train_moments(spark, train, config, num_groups)
+    moments, histograms, rows, images, partitions = _train_moments(spark, train, config, num_groups)
     total = moments.total()
     if rows != train.rows or rows != counts["train"].sum():
         raise StatsError(
@@ -99,6 +102,7 @@ def compute_stats(
         mean=total.mean[0],
         std=total.std()[0],
         count=total.count[0],
+        median=medians(histograms),
         classes=legend.classes,
         legend=legend.name,
         class_counts=counts,
@@ -191,8 +195,9 @@ def _label_rows(spark, splits: str, inventory: dict[str, SplitFiles]) -> list[tu
 
 def _train_moments(
     spark, train: SplitFiles, config: StatsConfig, num_groups: int
-) -> tuple[Moments, int, int, int]:
-    """Merged moments [num_groups, 12] of the train split, its rows, images and partitions."""
+) -> tuple[Moments, np.ndarray, int, int, int]:
+    """Merged moments [num_groups, 12] and histograms [12, bins] of the train split, its rows,
+    images and partitions."""
     from pyspark.sql import functions as F
 
     group = F.col("label") if num_groups > 1 else F.lit(0)
@@ -213,7 +218,10 @@ def _train_moments(
     )
     partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
     merged = Moments.empty(num_groups, NUM_BANDS)
+    histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
     for row in partials.to_pylist():
+        if row["hist_values"]:
+            add_sparse(histograms, row["hist_values"], row["hist_counts"])
         one = Moments.empty(num_groups, NUM_BANDS)
         one.count[row["group"]] = row["count"]
         one.mean[row["group"]] = row["mean"]
@@ -221,7 +229,7 @@ def _train_moments(
         merged = merged.merge(one)
     rows = int(np.sum(partials.column("rows")))
     images = int(np.sum(partials.column("images")))
-    return merged, rows, images, partials.num_rows // num_groups
+    return merged, histograms, rows, images, partials.num_rows // num_groups
 
 
 def partition_moments(
@@ -233,6 +241,7 @@ def partition_moments(
     pixel_id, file_path. Output: `PARTIAL_SCHEMA`.
     """
     moments = Moments.empty(num_groups, NUM_BANDS)
+    histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
     rows = np.zeros(num_groups, np.int64)
     images = np.zeros(num_groups, np.int64)
     for batch in batches:
@@ -243,8 +252,10 @@ def partition_moments(
             valid = valid_observations(series, exclude_scl)
             image_groups = np.repeat(groups, series.counts)
             moments = moments.merge(batch_moments(series.bands, valid, image_groups, num_groups))
+            histograms += _histograms(series.bands, valid, piece)
             rows += np.bincount(groups, minlength=num_groups)
             images += np.bincount(image_groups, minlength=num_groups)
+    values, counts = sparse(histograms)
     yield pa.RecordBatch.from_pydict(
         {
             "group": pa.array(np.arange(num_groups), pa.int32()),
@@ -253,8 +264,24 @@ def partition_moments(
             "count": pa.array(moments.count.tolist(), pa.list_(pa.int64())),
             "mean": pa.array(moments.mean.tolist(), pa.list_(pa.float64())),
             "m2": pa.array(moments.m2.tolist(), pa.list_(pa.float64())),
+            "hist_values": pa.array([values] + [[]] * (num_groups - 1), _per_band(pa.int32())),
+            "hist_counts": pa.array([counts] + [[]] * (num_groups - 1), _per_band(pa.int64())),
         }
     )
+
+
+def _per_band(kind: pa.DataType) -> pa.DataType:
+    """A list per band of `kind`."""
+    return pa.list_(pa.list_(kind))
+
+
+def _histograms(bands: np.ndarray, valid: np.ndarray, piece: pa.RecordBatch) -> np.ndarray:
+    """`band_histograms`, with the file and pixel of the slice named if a DN is not 16-bit."""
+    try:
+        return band_histograms(bands, valid)
+    except ValueError as error:
+        path, pixel = piece.column("file_path")[0], piece.column("pixel_id")[0]
+        raise StatsError(f"{path}, rows from pixel_id {pixel}: {error}") from None
 
 
 def _decode(piece: pa.RecordBatch, codec: str):

@@ -11,10 +11,10 @@ from cropseries.cli import argument_type, at_least
 from cropseries.config import LoaderConfig
 from cropseries.loader.cli import (
     add_config_arguments,
+    add_example_arguments,
     add_input_arguments,
-    add_window_arguments,
     config_from,
-    window_options,
+    example_options,
 )
 from cropseries.loader.windows import parse_start_days
 
@@ -49,7 +49,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--class-weights", action="store_true", help="weigh the loss by stats.json's weights"
     )
-    add_window_arguments(parser)
+    add_example_arguments(parser)
     add_tracking_arguments(parser)
 
 
@@ -66,7 +66,7 @@ def run_train(args: argparse.Namespace) -> int:
         class_weights=args.class_weights,
         seed=args.seed,
     )
-    loader = LoaderConfig(batch_size=args.batch_size, seed=args.seed, **window_options(args))
+    loader = LoaderConfig(batch_size=args.batch_size, seed=args.seed, **example_options(args))
     where = tracking(args.out, args.experiment, args.tracking_uri)
     run = train_tracked(args.splits, args.out, where, config, loader)
     result, best = run.result, run.result.best_epoch - 1

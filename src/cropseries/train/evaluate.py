@@ -82,7 +82,9 @@ def prepare(
             f"evaluate scores accuracy by start day: window {job.config.window!r} is not a "
             "start-day grid (use 'starts:0,15,...,200', or the default)"
         )
-    return Judging(job, load_model(model_path, job.legend, job.config.num_buckets), model_path)
+    config = job.config
+    model = load_model(model_path, job.legend, config.num_buckets, len(config.model_bands))
+    return Judging(job, model, model_path)
 
 
 def judge(judging: Judging, out: str) -> Evaluation:

@@ -80,7 +80,9 @@ def train(
     keras.utils.set_random_seed(config.seed)
     job = plan(splits, splits, loader, training=True, split="train")
     val = plan(splits, splits, loader, training=False, split="val")
-    network = course_model(job.legend.num_classes, loader.num_buckets, model)
+    network = course_model(
+        job.legend.num_classes, loader.num_buckets, model, bands=len(loader.model_bands)
+    )
     network.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
         loss="categorical_crossentropy",

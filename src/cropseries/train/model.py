@@ -31,6 +31,19 @@ class ModelConfig:
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout={self.dropout} must be in [0, 1)")
 
+    def pooled_length(self, num_buckets: int) -> int:
+        """Buckets left after the two convolutions and the pooling; ConfigError if none are
+        (a window too short or buckets too wide for the model)."""
+        length = (num_buckets - 2 * (self.kernel_size - 1)) // 2
+        if length < 1:
+            least = 2 * (self.kernel_size - 1) + 2
+            raise ConfigError(
+                f"the model needs at least {least} buckets (two convolutions of "
+                f"{self.kernel_size} and a pooling of 2), the window gives {num_buckets} "
+                "(days_in_series // days_per_bucket + 1): lengthen it or narrow the buckets"
+            )
+        return length
+
 
 def course_model(
     num_classes: int, num_buckets: int = 25, config: ModelConfig | None = None, bands: int = 12
@@ -40,6 +53,7 @@ def course_model(
     import keras
 
     config = config or ModelConfig()
+    config.pooled_length(num_buckets)
     return keras.Sequential(
         [
             keras.Input((num_buckets, bands)),

@@ -29,7 +29,7 @@ class ModelError(CropseriesError):
     """A model file that cannot be loaded, or whose shapes do not fit the dataset."""
 
 
-def load_model(path: str, legend: ClassLegend, num_buckets: int):
+def load_model(path: str, legend: ClassLegend, num_buckets: int, num_bands: int = NUM_BANDS):
     """The model at `path`, uncompiled, checked against the dataset's contract."""
     import keras
 
@@ -42,13 +42,16 @@ def load_model(path: str, legend: ClassLegend, num_buckets: int):
             model = keras.saving.load_model(path, compile=False)
         except Exception as err:  # Keras raises many types for a file it cannot read
             raise ModelError(f"{path}: Keras {keras.__version__} cannot load it ({err})") from err
-    check_contract(model, path, legend, num_buckets)
+    check_contract(model, path, legend, num_buckets, num_bands)
     return model
 
 
-def check_contract(model, path: str, legend: ClassLegend, num_buckets: int) -> None:
-    """ModelError unless the model takes [None, num_buckets, 12] and gives [None, classes]."""
-    expected_in, expected_out = (None, num_buckets, NUM_BANDS), (None, legend.num_classes)
+def check_contract(
+    model, path: str, legend: ClassLegend, num_buckets: int, num_bands: int = NUM_BANDS
+) -> None:
+    """ModelError unless the model takes [None, num_buckets, num_bands] and gives [None,
+    classes]."""
+    expected_in, expected_out = (None, num_buckets, num_bands), (None, legend.num_classes)
     found_in, found_out = tuple(model.input_shape), tuple(model.output_shape)
     if (found_in, found_out) != (expected_in, expected_out):
         raise ModelError(

@@ -41,7 +41,7 @@ class CourseCNN(nn.Module):
     ):
         super().__init__()
         config = config or ModelConfig()
-        width = config.filters * ((num_buckets - 2 * (config.kernel_size - 1)) // 2)
+        width = config.filters * config.pooled_length(num_buckets)
         self.layers = nn.Sequential(
             nn.Conv1d(bands, config.filters, config.kernel_size),
             nn.ReLU(),
@@ -83,7 +83,8 @@ def train_ddp(
     _check_shards(splits, workers)
     train = LoaderDataset(splits, stats, config)
     val = LoaderDataset(splits, stats, config, training=False, split="val")
-    model = CourseCNN(len(train.classes), config.num_buckets).to(device)
+    model = CourseCNN(len(train.classes), config.num_buckets, bands=len(config.model_bands))
+    model = model.to(device)
     trained = DistributedDataParallel(model) if group else model
     optimizer = torch.optim.Adam(trained.parameters(), lr=learning_rate)
     pinned = device.type == "cuda"

@@ -1,0 +1,53 @@
+"""Exact per-band histograms of DN values, mergeable across partitions, and their medians.
+
+Sentinel-2 L2A bands are 16-bit DN, so a histogram with one bin per value (0..65535) is exact
+and merges by addition: 02_stats counts every valid value of a partition in one `bincount`,
+ships only the non-zero bins, and the driver adds them up and reads medians off the
+cumulative counts. Pure numpy; it knows nothing of Spark or files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: One bin per 16-bit DN.
+NUM_BINS = 2**16
+
+
+def band_histograms(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """int64 [bands, NUM_BINS]: how often each DN occurs among the `valid` values of each
+    band (`values` [n, bands], any integer dtype). ValueError for a valid value outside
+    0..65535."""
+    bands = values.shape[1]
+    column = np.broadcast_to(np.arange(bands, dtype=np.int64), values.shape)[valid]
+    dn = values[valid].astype(np.int64)
+    if dn.size and (dn.min() < 0 or dn.max() >= NUM_BINS):
+        raise ValueError(f"a DN of {int(dn.min())}..{int(dn.max())} is outside 0..65535")
+    counts = np.bincount(column * NUM_BINS + dn, minlength=bands * NUM_BINS)
+    return counts.reshape(bands, NUM_BINS)
+
+
+def sparse(histograms: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
+    """The non-zero bins of each band: (values, counts), lists per band."""
+    values = [np.flatnonzero(row) for row in histograms]
+    counts = [row[v].tolist() for row, v in zip(histograms, values, strict=True)]
+    return [v.tolist() for v in values], counts
+
+
+def add_sparse(histograms: np.ndarray, values: list[list[int]], counts: list[list[int]]) -> None:
+    """Add one partition's sparse bins (`sparse`'s output) into `histograms` in place."""
+    for band, (where, how_many) in enumerate(zip(values, counts, strict=True)):
+        histograms[band, np.asarray(where, np.int64)] += np.asarray(how_many, np.int64)
+
+
+def medians(histograms: np.ndarray) -> np.ndarray:
+    """float64 [bands]: the median of each band's values, as `numpy.median` gives it (the
+    mean of the two middle values for an even count); NaN for a band without values."""
+    out = np.full(len(histograms), np.nan)
+    for band, row in enumerate(histograms):
+        total = int(row.sum())
+        if total:
+            cumulative = np.cumsum(row)
+            low, high = np.searchsorted(cumulative, [(total - 1) // 2 + 1, total // 2 + 1])
+            out[band] = (low + high) / 2
+    return out
