@@ -12,7 +12,7 @@ epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the
 after the first; beside them the same streamed epochs as numpy batches and through a PyTorch
 DataLoader with 0, 1 and 2 worker processes (with the torch extra). `--options` instead
 times the streamed training epoch with each research option (window strategies, window
-length, bucket width) beside the course's defaults. (b), (c) and (d) are
+length, bucket width, bands, indices, fill) beside the course's defaults. (b), (c) and (d) are
 timed per epoch of a dataset built once, as training iterates it, after one untimed epoch;
 every timing is the best of `--repeat`. Prints rows per second, the ratios c/b, c/a and d/a,
 the kernel alone (check, decode, draw, bucket, label, normalize on in-memory record batches,
@@ -34,8 +34,9 @@ import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
 
 from cropseries.config import LoaderConfig
+from cropseries.indices import INDICES
 from cropseries.legend import course_legend
-from cropseries.loader.normalization import COURSE_NORMALIZATION
+from cropseries.loader.normalization import COURSE_NORMALIZATION, Normalization
 from cropseries.loader.pipeline import batches, examples, finish, plan, training_dataset
 from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
 
@@ -115,7 +116,20 @@ OPTIONS = {
     "window season:early,mid,late (3 a row)": {"window": "season:early,mid,late"},
     "days_in_series 60": {"days_in_series": 60},
     "days_per_bucket 10": {"days_per_bucket": 10},
+    "bands B02,B03,B04,B08": {"bands": ("B02", "B03", "B04", "B08")},
+    "all six indices after the 12 bands": {"indices": tuple(INDICES)},
+    "fill median": {"fill": "median"},
 }
+#: Statistics for timing the options: the course's constants, its means as medians and
+#: indices at 0 +- 1 (placeholders: the speed does not depend on the numbers).
+OPTION_STATS = Normalization(
+    mean=COURSE_NORMALIZATION.mean,
+    std=COURSE_NORMALIZATION.std,
+    source="timing placeholders",
+    median=COURSE_NORMALIZATION.mean,
+    index_mean=dict.fromkeys(INDICES, 0.0),
+    index_std=dict.fromkeys(INDICES, 1.0),
+)
 
 
 def option_rates(path: str, split: str, repeat: int) -> dict[str, float]:
@@ -123,7 +137,8 @@ def option_rates(path: str, split: str, repeat: int) -> dict[str, float]:
     rates = {}
     for name, fields in OPTIONS.items():
         config = LoaderConfig(seed=0, cache_mb=0, **fields)
-        rates[name] = epoch_rate(training_dataset(path, None, config, split=split), repeat)
+        dataset = training_dataset(path, OPTION_STATS, config, split=split)
+        rates[name] = epoch_rate(dataset, repeat)
     return rates
 
 

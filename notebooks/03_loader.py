@@ -40,6 +40,7 @@ dbutils.widgets.text("window", "")  # "": the course's; e.g. ending:07-01, seaso
 dbutils.widgets.text("days_in_series", "120")
 dbutils.widgets.text("days_per_bucket", "5")
 dbutils.widgets.dropdown("fill", "zero", ["zero", "median"])  # empty buckets: 0 or median
+dbutils.widgets.text("indices", "")  # e.g. ndvi,evi,ndwi,ndmi,ndre,ndvi100, after the bands
 dbutils.widgets.text("bands", "")  # "": all 12; e.g. B02,B03,B04,B08 (in this order)
 dbutils.widgets.dropdown("anchor", "first_kept", ["first_kept", "window_start"])
 dbutils.widgets.dropdown("pick", "earliest", ["earliest", "random"])
@@ -52,7 +53,7 @@ dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_bands, parse_codes, parse_flag
+from cropseries.config import LoaderConfig, parse_bands, parse_codes, parse_flag, parse_names
 from cropseries.loader.inspection import overview
 from cropseries.notebook import legend_spec
 
@@ -66,6 +67,7 @@ config = LoaderConfig(
     days_per_bucket=int(dbutils.widgets.get("days_per_bucket")),
     bands=parse_bands(dbutils.widgets.get("bands")),
     fill=dbutils.widgets.get("fill"),
+    indices=parse_names(dbutils.widgets.get("indices")),
     anchor=dbutils.widgets.get("anchor"),
     pick=dbutils.widgets.get("pick"),
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),

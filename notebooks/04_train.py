@@ -44,6 +44,7 @@ dbutils.widgets.text("window", "")  # "": the course's random training windows; 
 dbutils.widgets.text("days_in_series", "120")
 dbutils.widgets.text("days_per_bucket", "5")
 dbutils.widgets.dropdown("fill", "zero", ["zero", "median"])  # empty buckets: 0 or median
+dbutils.widgets.text("indices", "")  # e.g. ndvi,evi,ndwi,ndmi,ndre,ndvi100, after the bands
 dbutils.widgets.text("bands", "")  # "": all 12; e.g. leave one out to see what it adds
 dbutils.widgets.dropdown("class_weights", "false", ["false", "true"])
 dbutils.widgets.text("experiment", "")
@@ -52,7 +53,7 @@ dbutils.widgets.text("report", "")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_bands, parse_flag
+from cropseries.config import LoaderConfig, parse_bands, parse_flag, parse_names
 from cropseries.train.fit import TrainConfig
 from cropseries.train.stage import evaluate_tracked, train_tracked
 from cropseries.train.tracking import tracking
@@ -66,13 +67,14 @@ config = TrainConfig(
     class_weights=parse_flag(dbutils.widgets.get("class_weights")),
     seed=seed,
 )
-# The model's input is [days_in_series // days_per_bucket + 1, bands]: evaluation cuts the
-# course's start-day grid with the same window length, bucket width, bands and fill.
+# The model's input is [days_in_series // days_per_bucket + 1, channels]: evaluation cuts the
+# course's start-day grid with the same window length, bucket width, bands, indices and fill.
 example = {
     "days_in_series": int(dbutils.widgets.get("days_in_series")),
     "days_per_bucket": int(dbutils.widgets.get("days_per_bucket")),
     "bands": parse_bands(dbutils.widgets.get("bands")),
     "fill": dbutils.widgets.get("fill"),
+    "indices": parse_names(dbutils.widgets.get("indices")),
 }
 window = dbutils.widgets.get("window").strip() or None
 loader = LoaderConfig(

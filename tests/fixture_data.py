@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from cropseries.cdl import cdl_codes, double_crop_codes
 from cropseries.codecs import PixelSeries, decode_series, encode_table
+from cropseries.indices import INDICES
 from cropseries.layout import BANDS, bbox_string
 from cropseries.legend import course_legend
 from cropseries.moments import valid_observations
@@ -224,9 +225,9 @@ def write_split_dataset(
     return write_splits(str(root), tables, row_group_size=row_group_rows)
 
 
-def write_stats(path, mean=None, std=None, median=None) -> str:
-    """A stats.json as 02_stats writes it (`stats.file`), with made-up numbers (no median
-    unless given, as files written before 02_stats computed them)."""
+def write_stats(path, mean=None, std=None, median=None, indices=False) -> str:
+    """A stats.json as 02_stats writes it (`stats.file`), with made-up numbers (no median and
+    no index statistics unless asked for, as files written before 02_stats computed them)."""
     legend = course_legend()
     mean = [1000.0 + 100 * i for i in range(len(BANDS))] if mean is None else mean
     std = [500.0 + 10 * i for i in range(len(BANDS))] if std is None else std
@@ -240,6 +241,14 @@ def write_stats(path, mean=None, std=None, median=None) -> str:
         class_counts={"train": np.ones(legend.num_classes, np.int64)},
         class_weights=np.ones(legend.num_classes),
         median=None if median is None else np.asarray(median, np.float64),
+        index_stats=stats_file.IndexStats(
+            names=tuple(INDICES),
+            mean=np.linspace(0.1, 0.6, len(INDICES)),
+            std=np.linspace(0.2, 0.7, len(INDICES)),
+            count=np.full(len(INDICES), 1000, np.int64),
+        )
+        if indices
+        else None,
     )
     return stats_file.write_stats(stats, str(path))
 
@@ -261,6 +270,24 @@ def file_bytes(output: str) -> dict[str, bytes]:
             with open(path, "rb") as handle:
                 found[os.path.relpath(path, output)] = handle.read()
     return found
+
+
+def numpy_index_stats(tables, exclude_scl=()):
+    """Reference: mean and population std of each index over the images where all its
+    bands are valid, one numpy call per index."""
+    from cropseries.indices import values
+
+    series = [decode_series(t) for t in tables]
+    bands = np.concatenate([s.bands for s in series]).astype(np.int64)
+    valid = np.concatenate([valid_observations(s, exclude_scl) for s in series])
+    got = values(bands, tuple(INDICES))
+    means, stds = [], []
+    for j, name in enumerate(INDICES):
+        needed = [BANDS.index(b) for b in INDICES[name].bands]
+        column = got[valid[:, needed].all(axis=1), j]
+        means.append(column.mean())
+        stds.append(column.std())
+    return np.array(means), np.array(stds)
 
 
 def numpy_band_medians(tables, exclude_scl=()):

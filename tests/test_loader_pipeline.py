@@ -450,3 +450,26 @@ def test_median_fill_puts_each_bands_normalized_median_where_a_bucket_is_empty(s
         plan(splits, write_stats(tmp_path / "old.json"), config, training=True, split="train")
     with pytest.raises(CropseriesError, match="course constants: has no 'median'"):
         plan(splits, "course", config, training=True, split="train")
+
+
+def test_index_channels_follow_the_bands_normalized_with_their_own_statistics(splits, tmp_path):
+    from cropseries.errors import CropseriesError
+    from cropseries.indices import INDICES
+    from cropseries.indices import values as index_values
+
+    stats = write_stats(tmp_path / "stats.json", indices=True)
+    names = ("evi", "ndvi100", "ndmi")
+    config = LoaderConfig(seed=3, batch_size=64, indices=names, bands=("B08", "B04"))
+    got = collect(batches(plan(splits, stats, config, training=True, split="train", extras=True)))
+    assert got["x"].shape[2] == 5
+    norm = read_stats(stats)
+    filled = got["mask"]
+    dn = got["raw"][..., :12][filled]
+    mean = np.array([norm.index_mean[n] for n in names])
+    std = np.array([norm.index_std[n] for n in names])
+    expected = np.nan_to_num((index_values(dn, names) - mean) / std, nan=0.0).astype(np.float32)
+    np.testing.assert_array_equal(got["x"][..., 2:][filled], expected)
+    assert (got["x"][..., 2:][~filled] == 0).all()  # an empty bucket holds each index's mean
+    assert len(INDICES) == 6
+    with pytest.raises(CropseriesError, match="has no statistics for index 'evi'"):
+        plan(splits, write_stats(tmp_path / "old.json"), config, training=True, split="train")

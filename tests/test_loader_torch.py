@@ -18,13 +18,23 @@ from torch.utils.data import DataLoader  # noqa: E402
 from cropseries.loader.torch import LoaderDataset  # noqa: E402
 
 CONFIG = LoaderConfig(batch_size=32, seed=5, shuffle_buffer=64)
+#: The research options at once: they reach every consumer the same.
+OPTIONS = LoaderConfig(
+    batch_size=32,
+    seed=5,
+    shuffle_buffer=64,
+    window="ending:07-01",
+    bands=("B08", "B04", "B11"),
+    indices=("ndvi", "ndmi"),
+    fill="median",
+)
 
 
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
     root = tmp_path_factory.mktemp("torch")
     write_split_dataset(root, rows=150, files=2, row_group_rows=40)  # 4 row groups a file
-    write_stats(root / "stats.json")
+    write_stats(root / "stats.json", median=[800.0 + 40 * i for i in range(12)], indices=True)
     return str(root)
 
 
@@ -71,11 +81,12 @@ def test_evaluation_is_the_same_every_time(splits):
     assert len(first["x"]) == 15 * pq.read_table(f"{splits}/split=test").num_rows
 
 
-def test_a_shard_gives_the_tf_data_batches_of_the_same_seed_and_shard(splits):
+@pytest.mark.parametrize("config", [CONFIG, OPTIONS], ids=["course", "research options"])
+def test_a_shard_gives_the_tf_data_batches_of_the_same_seed_and_shard(splits, config):
     from cropseries.loader.pipeline import training_dataset
 
-    dataset = LoaderDataset(splits, splits, CONFIG, extras=True, rank=0, world_size=2)
-    from_tf = training_dataset(splits, splits, CONFIG, shard=Shard(2, 0), extras=True)
+    dataset = LoaderDataset(splits, splits, config, extras=True, rank=0, world_size=2)
+    from_tf = training_dataset(splits, splits, config, shard=Shard(2, 0), extras=True)
     pairs = list(zip(dataset, from_tf, strict=True))
     assert len(pairs) > 1
     for got, want in pairs:

@@ -9,6 +9,7 @@ import pytest
 from fixture_data import (
     numpy_band_medians,
     numpy_band_stats,
+    numpy_index_stats,
     random_series,
     split_table,
     write_splits,
@@ -43,6 +44,10 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
     np.testing.assert_array_equal(stats.count, count)
     np.testing.assert_array_equal(stats.median, numpy_band_medians(tables["train"]))  # exact
+    index_mean, index_std = numpy_index_stats(tables["train"])
+    assert stats.index_stats.names == ("ndvi", "evi", "ndwi", "ndmi", "ndre", "ndvi100")
+    np.testing.assert_allclose(stats.index_stats.mean, index_mean, rtol=1e-6)
+    np.testing.assert_allclose(stats.index_stats.std, index_std, rtol=1e-6)
     for split, parts in tables.items():
         labels = np.concatenate(
             [t.column("label").to_numpy() for t in (parts if isinstance(parts, list) else [parts])]
@@ -56,6 +61,7 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
     written = load_stats(os.path.join(root, "stats.json"))
     np.testing.assert_array_equal(written.mean, stats.mean)
     np.testing.assert_array_equal(written.median, stats.median)
+    np.testing.assert_array_equal(written.index_stats.std, stats.index_stats.std)
     np.testing.assert_array_equal(written.class_weights, stats.class_weights)
     assert written.label_count is None
 
@@ -71,6 +77,9 @@ def test_excluded_scl_and_per_label_statistics_equal_numpy(spark, dataset, tmp_p
     np.testing.assert_array_equal(stats.count, count)
     expected = numpy_band_medians(tables["train"], exclude_scl=(3, 10))
     np.testing.assert_array_equal(stats.median, expected)
+    index_mean, index_std = numpy_index_stats(tables["train"], exclude_scl=(3, 10))
+    np.testing.assert_allclose(stats.index_stats.mean, index_mean, rtol=1e-6)
+    np.testing.assert_allclose(stats.index_stats.std, index_std, rtol=1e-6)
     train = pa.concat_tables(tables["train"])
     labels = train.column("label").to_numpy()
     for label in np.unique(labels):

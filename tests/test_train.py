@@ -130,12 +130,13 @@ def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(s
     import keras
 
     bands = "B02,B03,B04,B05,B06,B07,B08,B8A,B11,B12,B01"  # B09 left out, B01 moved last
-    example = ["--bands", bands, "--days-in-series", "90", "--days-per-bucket", "10"]
+    example = ["--bands", bands, "--indices", "ndvi,evi"]
+    example += ["--days-in-series", "90", "--days-per-bucket", "10"]
     out = tmp_path / "no-b09"
     argv = ["train", "--splits", splits, "--out", str(out), "--epochs", "1", *example]
     assert main(argv) == 0
     model = keras.saving.load_model(str(out / "model.keras"))
-    assert model.input_shape == (None, 10, 11)
+    assert model.input_shape == (None, 10, 13)  # 11 bands, then NDVI and EVI
     judge = ["evaluate", "--splits", splits, "--model", str(out / "model.keras"), "--split", "val"]
     assert main([*judge, "--out", str(tmp_path / "same"), *example]) == 0
     assert main([*judge, "--out", str(tmp_path / "other"), "--bands", bands]) == 2

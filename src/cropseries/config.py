@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cropseries.codecs import DEFAULT_CODEC, codec_dtype
 from cropseries.course import COURSE_EVAL_START_DAYS
 from cropseries.errors import ConfigError
+from cropseries.indices import check_indices
 from cropseries.layout import BANDS, SCL_NAMES
 from cropseries.legend import load_legend
 from cropseries.split_dataset import SPLITS
@@ -31,11 +32,15 @@ def parse_codes(text: str) -> tuple[int, ...]:
     return _integers([v for v in text.split(",") if v.strip()], text, "SCL codes")
 
 
+def parse_names(text: str) -> tuple[str, ...]:
+    """Names from a widget or argument: "B08, B04" gives ("B08", "B04"), "" gives ()."""
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
 def parse_bands(text: str) -> tuple[str, ...] | None:
     """Band names from a widget or argument: "B08,B04" gives ("B08", "B04"); "" gives None
     (all 12, the course's). Checked by `LoaderConfig`."""
-    names = tuple(v.strip() for v in text.split(",") if v.strip())
-    return names or None
+    return parse_names(text) or None
 
 
 def parse_flag(text: str) -> bool:
@@ -164,6 +169,10 @@ class LoaderConfig:
     bands: tuple[str, ...] | None = None
     """The bands x holds, in this order: names of `layout.BANDS` (None: all 12, the course's),
     e.g. to leave one band out and see what the model loses (not in the course)."""
+    indices: tuple[str, ...] = ()
+    """Spectral indices x holds after the bands, in this order (`indices.INDICES`: ndvi, evi,
+    ndwi, ndmi, ndre, ndvi100), each normalized with its train mean and std from stats.json
+    (course: none)."""
     fill: str = "zero"
     """What empty buckets (and a DN of 0) hold in x: "zero", the course's 0 after
     normalization (the train mean), or "median", the train median of each band from
@@ -199,7 +208,8 @@ class LoaderConfig:
     """Keep big temporaries on the glibc heap under TensorFlow (loader.memory; not in course)."""
 
     def __post_init__(self) -> None:
-        _store_tuples(self, ("exclude_scl", "eval_start_days", "keep_double_crops_in", "bands"))
+        names = ("exclude_scl", "eval_start_days", "keep_double_crops_in", "bands", "indices")
+        _store_tuples(self, names)
         if self.pick not in ("earliest", "random"):
             raise ConfigError(f"pick={self.pick!r}: choose 'earliest' or 'random'")
         if self.fill not in ("zero", "median"):
@@ -218,6 +228,7 @@ class LoaderConfig:
             raise ConfigError(f"eval_start_days {self.eval_start_days} must not be negative")
         _check_codes(self.exclude_scl)
         _check_bands(self.bands)
+        check_indices(self.indices)
         codec_dtype(self.codec)
         if self.legend is not None:
             load_legend(self.legend)
@@ -226,6 +237,11 @@ class LoaderConfig:
     def model_bands(self) -> tuple[str, ...]:
         """The bands of x, in order: `bands`, or all 12."""
         return BANDS if self.bands is None else self.bands
+
+    @property
+    def input_channels(self) -> tuple[str, ...]:
+        """The channels of x, in order: `model_bands`, then `indices`."""
+        return (*self.model_bands, *self.indices)
 
     @property
     def band_positions(self) -> tuple[int, ...] | None:

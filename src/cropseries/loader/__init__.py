@@ -7,7 +7,7 @@ after the first epoch), `inspection` (a few pixels kept whole),
 `export`, the PyTorch dataset (`torch`, with the `torch` extra) and the loader's commands
 (`cli`). Start at `pipeline.training_dataset`.
 
-May import: `cli`, `codecs`, `config`, `course`, `errors`, `geo`, `layout`, `legend`,
+May import: `cli`, `codecs`, `config`, `course`, `errors`, `geo`, `indices`, `layout`, `legend`,
 `publish`, `reader`, `split_dataset`, `stats` (to read `stats.json`) and `figures` (only the
 `inspect` command, to draw what `inspection` gathered).
 """

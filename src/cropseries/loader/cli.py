@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from cropseries.cli import argument_type, at_least
 from cropseries.codecs import CODECS, DEFAULT_CODEC
-from cropseries.config import LoaderConfig, parse_bands, parse_codes
+from cropseries.config import LoaderConfig, parse_bands, parse_codes, parse_names
+from cropseries.indices import INDICES
 from cropseries.layout import BANDS
 from cropseries.loader.pipeline import plan
 from cropseries.loader.windows import parse_start_days, parse_window
@@ -69,8 +70,9 @@ def window(text: str) -> str:
 
 
 def add_example_arguments(parser: argparse.ArgumentParser) -> None:
-    """What an example is: --window, --days-in-series, --days-per-bucket, --fill, --bands
-    (the course's by default); a model is trained and judged with the same."""
+    """What an example is: --window, --days-in-series, --days-per-bucket, --bands,
+    --indices, --fill (the course's by default); a model is trained and judged with the
+    same."""
     defaults = LoaderConfig()
     parser.add_argument(
         "--window",
@@ -90,6 +92,13 @@ def add_example_arguments(parser: argparse.ArgumentParser) -> None:
         type=at_least(1),
         default=defaults.days_per_bucket,
         help="bucket width in days (default: %(default)s; buckets: length // width + 1)",
+    )
+    parser.add_argument(
+        "--indices",
+        type=parse_names,
+        default=(),
+        help=f"spectral indices x holds after the bands, in order, comma-separated: "
+        f"{', '.join(INDICES)} (default: none)",
     )
     parser.add_argument(
         "--fill",
@@ -113,6 +122,7 @@ def example_options(args: argparse.Namespace) -> dict:
         "days_per_bucket": args.days_per_bucket,
         "bands": args.bands,
         "fill": args.fill,
+        "indices": args.indices,
     }
 
 

@@ -7,11 +7,12 @@ checking `stats.json` is 02_stats' business (`stats.file`); this module applies 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from cropseries.course import COURSE_BAND_MEAN, COURSE_BAND_STD
+from cropseries.indices import values as index_values
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.loader.errors import LoaderError
 
@@ -24,6 +25,8 @@ class Normalization:
     std: np.ndarray
     source: str = "given"
     median: np.ndarray | None = None
+    index_mean: dict[str, float] = field(default_factory=dict)
+    index_std: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("mean", "std"):
@@ -71,25 +74,57 @@ class Normalization:
             )
         return (self.median - self.mean) / self.std
 
+    def of_indices(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """float64 mean and std of each index of `names`; LoaderError for one it lacks."""
+        missing = [n for n in names if n not in self.index_mean]
+        if missing:
+            raise LoaderError(
+                f"{self.source}: has no statistics for index {missing[0]!r} (rerun 02_stats to "
+                "add them; the course's constants have none)"
+            )
+        bad = [n for n in names if not self.index_std[n] > 0]
+        if bad:
+            raise LoaderError(f"{self.source}: the std of index {bad[0]!r} is not > 0")
+        return (
+            np.array([self.index_mean[n] for n in names], np.float64),
+            np.array([self.index_std[n] for n in names], np.float64),
+        )
+
 
 @dataclass(frozen=True)
 class ModelInput:
     """How x is made of the DN of the filled buckets: normalized, the bands at `positions`
     (`LoaderConfig.band_positions`, None: all 12) kept in their order, and `fill` (from
-    `Normalization.fill`, None: 0) in empty buckets and where a DN is 0."""
+    `Normalization.fill`, None: 0) in empty buckets and where a DN is 0; then the spectral
+    `indices` (`cropseries.indices`), normalized with their own statistics."""
 
     normalization: Normalization
     positions: tuple[int, ...] | None = None
     fill: np.ndarray | None = None
+    indices: tuple[str, ...] = ()
+    index_stats: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Looked up once, so that an index stats.json lacks fails before the first batch.
+        object.__setattr__(self, "index_stats", self.normalization.of_indices(self.indices))
 
     def values(self, bands: np.ndarray) -> np.ndarray:
-        """float32 [n, bands]: x of `bands` [n, 12] DN."""
-        return self._select(self.normalization.apply(bands, self.fill))
+        """float32 [n, channels]: x of `bands` [n, 12] DN, then its indices, each
+        `(value - mean) / std` in float64, 0 where the index is undefined (a band is 0)."""
+        x = self._select(self.normalization.apply(bands, self.fill))
+        if not self.indices:
+            return x
+        mean, std = self.index_stats
+        normalized = np.nan_to_num((index_values(bands, self.indices) - mean) / std, nan=0.0)
+        return np.concatenate([x, normalized.astype(np.float32)], axis=1)
 
     @property
     def empty(self) -> np.ndarray | None:
-        """float32 [bands]: what an empty bucket holds (None: 0)."""
-        return None if self.fill is None else self._select(self.fill)
+        """float32 [channels]: what an empty bucket holds (None: 0; an index holds 0, its
+        train mean, either way)."""
+        if self.fill is None:
+            return None
+        return np.concatenate([self._select(self.fill), np.zeros(len(self.indices), np.float32)])
 
     def _select(self, values: np.ndarray) -> np.ndarray:
         return values if self.positions is None else values[..., list(self.positions)]
@@ -114,7 +149,19 @@ def read_stats(path: str) -> Normalization:
         stats = load_stats(path)
     except StatsError as err:
         raise LoaderError(str(err)) from err
-    return Normalization(mean=stats.mean, std=stats.std, source=path, median=stats.median)
+    index_mean, index_std = {}, {}
+    if stats.index_stats is not None:
+        indices = stats.index_stats
+        for name, mean, std in zip(indices.names, indices.mean, indices.std, strict=True):
+            index_mean[name], index_std[name] = float(mean), float(std)
+    return Normalization(
+        mean=stats.mean,
+        std=stats.std,
+        source=path,
+        median=stats.median,
+        index_mean=index_mean,
+        index_std=index_std,
+    )
 
 
 def as_normalization(stats: str | Normalization | None) -> Normalization:

@@ -119,7 +119,12 @@ def plan(
         legend=legend,
         training=training,
         window=window_strategy(config, training, start_days),
-        inputs=ModelInput(normalization, config.band_positions, normalization.fill(config.fill)),
+        inputs=ModelInput(
+            normalization,
+            config.band_positions,
+            normalization.fill(config.fill),
+            config.indices,
+        ),
         shard=shard,
         extras=extras,
         sequence=sequence,
@@ -321,7 +326,7 @@ def _signature(plan: Plan) -> dict:
     import tensorflow as tf
 
     buckets, classes = plan.config.num_buckets, plan.legend.num_classes
-    bands = len(plan.config.model_bands)
+    bands = len(plan.config.input_channels)
     spec = {
         "x": tf.TensorSpec([None, buckets, bands], tf.float32),
         "y": tf.TensorSpec([None, classes], tf.float32),

@@ -4,8 +4,8 @@ Owns: `compute_stats` (the Spark stage, which writes `stats.json`), `load_stats`
 checking that file for the loader), class counts and weights, and the `stats` command.
 Spark is imported only inside functions.
 
-May import: `cli`, `codecs`, `config`, `errors`, `layout`, `legend`, `moments`, `publish`,
-`reader`, `session`, `split_dataset`.
+May import: `cli`, `codecs`, `config`, `errors`, `histogram`, `indices`, `layout`, `legend`,
+`moments`, `publish`, `reader`, `session`, `split_dataset`.
 """
 
 from cropseries.stats.errors import StatsError

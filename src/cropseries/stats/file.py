@@ -25,13 +25,49 @@ FORMAT = "cropseries-stats/1"
 
 
 @dataclass(frozen=True)
+class IndexStats:
+    """Mean, population std (float64) and count (int64) of each spectral index of `names`
+    (`indices.INDICES`) over the same valid observations as the bands (an index counts
+    where all its bands do)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    std: np.ndarray
+    count: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {
+            "names": list(self.names),
+            "mean": _nan_to_none(self.mean[None])[0],
+            "std": _nan_to_none(self.std[None])[0],
+            "count": self.count.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str) -> IndexStats:
+        names = tuple(data.get("names", ()))
+        arrays = {}
+        for key in ("mean", "std", "count"):
+            try:
+                arrays[key] = np.array(_none_to_nan([data[key]])[0], np.float64)
+            except (KeyError, TypeError, ValueError):
+                raise StatsError(f"{where}: 'indices.{key}' is missing or not numbers") from None
+            if arrays[key].shape != (len(names),):
+                raise StatsError(
+                    f"{where}: 'indices.{key}' has {arrays[key].size} values for {len(names)} names"
+                )
+        return cls(names, arrays["mean"], arrays["std"], arrays["count"].astype(np.int64))
+
+
+@dataclass(frozen=True)
 class Stats:
     """Normalization statistics of the train split and class statistics of every split.
 
     `mean`, `std` float64 [12] (DN, population std), `count` int64 [12] (valid
     observations) and `median` float64 [12] (exact, as numpy's; None in files written before
-    it) follow `bands`; `class_counts` maps a split to int64 [num_classes] rows per
-    label, `class_weights` is float64 [num_classes]; `label_count` / `label_mean` /
+    it) follow `bands`; `index_stats` holds the spectral indices' (None in older files);
+    `class_counts` maps a split to int64 [num_classes] rows per label, `class_weights` is
+    float64 [num_classes]; `label_count` / `label_mean` /
     `label_std` are [num_classes, 12] (NaN for a label without observations) or None.
     """
 
@@ -49,6 +85,7 @@ class Stats:
     definitions: dict[str, str] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
     median: np.ndarray | None = None
+    index_stats: IndexStats | None = None
 
     def to_dict(self) -> dict:
         """The JSON document (NaN written as null)."""
@@ -66,6 +103,7 @@ class Stats:
             "std": self.std.tolist(),
             "count": self.count.tolist(),
             **({} if self.median is None else {"median": self.median.tolist()}),
+            **({} if self.index_stats is None else {"indices": self.index_stats.to_dict()}),
             "classes": list(self.classes),
             "legend": self.legend,
             "class_counts": {split: c.tolist() for split, c in self.class_counts.items()},
@@ -125,6 +163,7 @@ class Stats:
             definitions=dict(data.get("definitions", {})),
             metadata=dict(data.get("metadata", {})),
             median=median,
+            index_stats=IndexStats.from_dict(data["indices"], where) if "indices" in data else None,
         )
 
 

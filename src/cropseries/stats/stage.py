@@ -24,6 +24,8 @@ import pyarrow.parquet as pq
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
 from cropseries.histogram import NUM_BINS, add_sparse, band_histograms, medians, sparse
+from cropseries.indices import INDICES, validity
+from cropseries.indices import values as index_values
 from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
@@ -37,12 +39,14 @@ from cropseries.split_dataset import (
 )
 from cropseries.stats.classes import WEIGHT_FORMULA, class_counts, class_weights
 from cropseries.stats.errors import StatsError
-from cropseries.stats.file import Stats, write_stats
+from cropseries.stats.file import IndexStats, Stats, write_stats
 
 #: Columns 01_split adds that this stage reads, with their types.
 DERIVED_COLUMNS = {
     name: DERIVED_SCHEMA.field(name).type for name in ("cdl_code", "label", "pixel_id")
 }
+#: Moments are kept for the 12 bands and then every index of `indices.INDICES`.
+NUM_COLUMNS = NUM_BANDS + len(INDICES)
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
 #: One row per partition and group, emitted by `partition_moments`; group 0's row also holds
@@ -84,13 +88,14 @@ def compute_stats(
     num_groups = legend.num_classes if config.per_label else 1
     moments, histograms, rows, images, partitions = _train_moments(spark, train, config, num_groups)
     total = moments.total()
+    bands, indices = slice(0, NUM_BANDS), slice(NUM_BANDS, None)
     if rows != train.rows or rows != counts["train"].sum():
         raise StatsError(
             f"{train.directory}: {rows} rows read, but the file footers say "
             f"{train.rows} and the label count {counts['train'].sum()}; did the "
             f"split change while 02_stats ran?"
         )
-    empty = np.flatnonzero(total.count[0] == 0)
+    empty = np.flatnonzero(total.count[0, bands] == 0)
     if empty.size:
         raise StatsError(
             f"{train.directory}: band {BANDS[empty[0]]} has no valid observation "
@@ -99,19 +104,25 @@ def compute_stats(
     per_label = moments if config.per_label else None
     stats = Stats(
         bands=BANDS,
-        mean=total.mean[0],
-        std=total.std()[0],
-        count=total.count[0],
+        mean=total.mean[0, bands],
+        std=total.std()[0, bands],
+        count=total.count[0, bands],
         median=medians(histograms),
+        index_stats=IndexStats(
+            names=tuple(INDICES),
+            mean=total.mean[0, indices],
+            std=total.std()[0, indices],
+            count=total.count[0, indices],
+        ),
         classes=legend.classes,
         legend=legend.name,
         class_counts=counts,
         class_weights=class_weights(counts["train"], legend.no_crop_index),
-        label_count=None if per_label is None else per_label.count,
+        label_count=None if per_label is None else per_label.count[:, bands],
         label_mean=None
         if per_label is None
-        else np.where(per_label.count > 0, per_label.mean, np.nan),
-        label_std=None if per_label is None else per_label.std(),
+        else np.where(per_label.count > 0, per_label.mean, np.nan)[:, bands],
+        label_std=None if per_label is None else per_label.std()[:, bands],
         definitions=_definitions(config),
         metadata={
             "input": str(splits),
@@ -217,12 +228,12 @@ def _train_moments(
         num_groups=num_groups,
     )
     partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
-    merged = Moments.empty(num_groups, NUM_BANDS)
+    merged = Moments.empty(num_groups, NUM_COLUMNS)
     histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
     for row in partials.to_pylist():
         if row["hist_values"]:
             add_sparse(histograms, row["hist_values"], row["hist_counts"])
-        one = Moments.empty(num_groups, NUM_BANDS)
+        one = Moments.empty(num_groups, NUM_COLUMNS)
         one.count[row["group"]] = row["count"]
         one.mean[row["group"]] = row["mean"]
         one.m2[row["group"]] = row["m2"]
@@ -240,7 +251,7 @@ def partition_moments(
     Input columns: num_images, bands, img_dates, scl_vals, group (int in [0, num_groups)),
     pixel_id, file_path. Output: `PARTIAL_SCHEMA`.
     """
-    moments = Moments.empty(num_groups, NUM_BANDS)
+    moments = Moments.empty(num_groups, NUM_COLUMNS)
     histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
     rows = np.zeros(num_groups, np.int64)
     images = np.zeros(num_groups, np.int64)
@@ -251,7 +262,8 @@ def partition_moments(
             groups = np.asarray(piece.column("group"), np.int64)
             valid = valid_observations(series, exclude_scl)
             image_groups = np.repeat(groups, series.counts)
-            moments = moments.merge(batch_moments(series.bands, valid, image_groups, num_groups))
+            columns, counted = _with_indices(series.bands, valid)
+            moments = moments.merge(batch_moments(columns, counted, image_groups, num_groups))
             histograms += _histograms(series.bands, valid, piece)
             rows += np.bincount(groups, minlength=num_groups)
             images += np.bincount(image_groups, minlength=num_groups)
@@ -268,6 +280,15 @@ def partition_moments(
             "hist_counts": pa.array([counts] + [[]] * (num_groups - 1), _per_band(pa.int64())),
         }
     )
+
+
+def _with_indices(bands: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 12 bands and then every index of `indices.INDICES` as float64 [n, 12 + indices],
+    and which values count (an index where all its bands do)."""
+    names = tuple(INDICES)
+    values = np.concatenate([bands.astype(np.float64), index_values(bands, names)], axis=1)
+    counted = np.concatenate([valid, validity(valid, names)], axis=1)
+    return np.nan_to_num(values, nan=0.0), counted
 
 
 def _per_band(kind: pa.DataType) -> pa.DataType:

@@ -83,7 +83,7 @@ def prepare(
             "start-day grid (use 'starts:0,15,...,200', or the default)"
         )
     config = job.config
-    model = load_model(model_path, job.legend, config.num_buckets, len(config.model_bands))
+    model = load_model(model_path, job.legend, config.num_buckets, len(config.input_channels))
     return Judging(job, model, model_path)
 
 

@@ -81,7 +81,7 @@ def train(
     job = plan(splits, splits, loader, training=True, split="train")
     val = plan(splits, splits, loader, training=False, split="val")
     network = course_model(
-        job.legend.num_classes, loader.num_buckets, model, bands=len(loader.model_bands)
+        job.legend.num_classes, loader.num_buckets, model, bands=len(loader.input_channels)
     )
     network.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),

@@ -83,7 +83,7 @@ def train_ddp(
     _check_shards(splits, workers)
     train = LoaderDataset(splits, stats, config)
     val = LoaderDataset(splits, stats, config, training=False, split="val")
-    model = CourseCNN(len(train.classes), config.num_buckets, bands=len(config.model_bands))
+    model = CourseCNN(len(train.classes), config.num_buckets, bands=len(config.input_channels))
     model = model.to(device)
     trained = DistributedDataParallel(model) if group else model
     optimizer = torch.optim.Adam(trained.parameters(), lr=learning_rate)
