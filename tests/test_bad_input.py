@@ -167,19 +167,16 @@ CASES = {
 }  # fmt: skip
 
 #: Numeric arguments out of range, one per command that takes one.
+EXPORT_X = ["export", "--splits", "{course}", "--out", "{tmp}/x.npz"]
 BAD_NUMBERS = {
-    "export --batch-size 0": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                               "--batch-size", "0"], "batch_size=0 must be at least 1"),
-    "export --seed -1": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                          "--seed", "-1"], "seed=-1 must not be negative"),
-    "export --start-days -5": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                                "--start-days", "-5"], "--start-days"),
-    "export --window sometimes": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                                   "--window", "sometimes"], "choose 'random'"),
-    "export --window ending:13-01": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                                      "--window", "ending:13-01"], "not a date"),
-    "export --days-per-bucket 0": (["export", "--splits", "{course}", "--out", "{tmp}/x.npz",
-                                    "--days-per-bucket", "0"], "--days-per-bucket"),
+    "export --batch-size 0": ([*EXPORT_X, "--batch-size", "0"], "batch_size=0 must be at least 1"),
+    "export --seed -1": ([*EXPORT_X, "--seed", "-1"], "seed=-1 must not be negative"),
+    "export --start-days -5": ([*EXPORT_X, "--start-days", "-5"], "--start-days"),
+    "export --window sometimes": ([*EXPORT_X, "--window", "sometimes"], "choose 'random'"),
+    "export --window ending:13-01": ([*EXPORT_X, "--window", "ending:13-01"], "not a date"),
+    "export --days-per-bucket 0": ([*EXPORT_X, "--days-per-bucket", "0"], "--days-per-bucket"),
+    "export --bands B99": ([*EXPORT_X, "--bands", "B99"], "choose from B01"),
+    "export --indices ndxi": ([*EXPORT_X, "--indices", "ndxi"], "choose from ndvi"),
     "inspect --pixels 0": (["inspect", "--splits", "{course}", "--out", "{tmp}/x.html",
                             "--pixels", "0"], "--pixels"),
     "loader-throughput --epochs 0": (["loader-throughput", "--splits", "{course}",

@@ -17,7 +17,7 @@ import numpy as np
 from cropseries.config import LoaderConfig
 from cropseries.loader.bucketing import ndvi
 from cropseries.loader.pipeline import Plan, model_input, plan, windowed
-from cropseries.loader.source import read_chunks
+from cropseries.loader.source import read_pieces
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,10 @@ def inspect_pixels(plan: Plan, pixels: int = 12, seed: int = 0) -> list[PixelVie
     legend = plan.legend
     rng = np.random.default_rng(seed)
     views: list[PixelView] = []
-    chunks = read_chunks(
+    pieces = read_pieces(
         plan.source, plan.source.units, legend, config.codec, config.read_rows, locations=True
     )
-    for chunk in chunks:
+    for chunk in (piece.chunk() for piece in pieces):
         cut = windowed(chunk, plan, rng, limit=pixels - len(views))
         series, windows, bucketed = cut.series, cut.windows, cut.bucketed
         raw, filled = bucketed.raw, bucketed.filled

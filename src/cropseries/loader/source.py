@@ -4,7 +4,7 @@
 dataset read directly) and lists their row groups, the units that are sharded and
 shuffled. `read_pieces` streams record batches of those units as pieces that check what
 the kernel relies on and decode it when first used, naming file, row and column of anything
-wrong; `read_chunks` decodes them as they come.
+wrong.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from cropseries.split_dataset import folder_name, split_files, split_names, spli
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
-#: What `read_chunks(locations=True)` reads besides, by input kind: where each row is, and its
+#: What `read_pieces(locations=True)` reads besides, by input kind: where each row is, and its
 #: year and label code (a course layout has its year in the path and its code in `CDL`).
 IDENTITY_COLUMNS = {"split": ("lon", "lat", "year", "cdl_code"), "course": ("lon", "lat")}
 _YEAR_FOLDER = re.compile(r"(?:^|/)year=(\d+)(?:/|$)")
@@ -242,7 +242,7 @@ def _labels(batch, kind, legend, file, first_row) -> tuple[np.ndarray, np.ndarra
 
 
 def read_columns(kind: str, locations: bool = False) -> list[str]:
-    """The columns `read_chunks` reads from a `kind` ("split" or "course") input."""
+    """The columns `read_pieces` reads from a `kind` ("split" or "course") input."""
     columns = list(SPLIT_COLUMNS if kind == "split" else COURSE_COLUMNS)
     return columns + list(IDENTITY_COLUMNS[kind]) if locations else columns
 
@@ -310,19 +310,6 @@ def read_pieces(
         yield Piece(
             unit, partial(decode_chunk, batch, source.kind, legend, codec, unit.file, first_row)
         )
-
-
-def read_chunks(
-    source: Input,
-    units: Iterable[Unit],
-    legend: ClassLegend,
-    codec: str,
-    read_rows: int,
-    locations: bool = False,
-) -> Iterator[Chunk]:
-    """`read_pieces`, each checked and decoded in the caller's thread as it comes."""
-    for piece in read_pieces(source, units, legend, codec, read_rows, locations):
-        yield piece.chunk()
 
 
 def decode_chunk(
