@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cropseries.histogram import NUM_BINS, add_sparse, band_histograms, medians, sparse
+from cropseries.histogram import NUM_BINS, add, band_histograms, medians, sparse
 
 
 @settings(max_examples=100, deadline=None)
@@ -26,7 +26,9 @@ def test_merged_sparse_histograms_give_numpys_median(parts):
     for part in parts:  # a partition each: two bands, the second valid only where flagged
         values = np.array([[a, b] for a, b, _ in part], np.uint16).reshape(-1, 2)
         valid = np.array([[a != 0, b != 0 and keep] for a, b, keep in part], bool).reshape(-1, 2)
-        add_sparse(merged, *sparse(band_histograms(values, valid)))
+        bins, counts = sparse(band_histograms(values, valid))
+        band = np.repeat(np.arange(2), [len(b) for b in bins])
+        add(merged, band, np.concatenate(bins), np.concatenate(counts))
         everything.append((values, valid))
     values = np.concatenate([v for v, _ in everything]).astype(np.int64)
     valid = np.concatenate([m for _, m in everything])

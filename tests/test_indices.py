@@ -33,6 +33,8 @@ def reference(pixel, name):
         return np.nan
     top, bottom = pairs[name]
     quotient = 0.0 if bottom == 0 else top / bottom
+    if name == "evi":
+        return min(max(quotient, -1.0), 1.0)
     return float(np.clip(np.trunc(quotient), -100, 100)) if name == "ndvi100" else quotient
 
 

@@ -86,6 +86,7 @@ def test_export_cuts_the_window_strategy_with_its_length_and_buckets(tmp_path):
     for key in ("x", "start_day", "pixel_id"):
         np.testing.assert_array_equal(got[key], np.concatenate([b[key] for b in expected]))
     assert got["x"].shape == (60, 7, 12)  # one late window a row, 60 // 10 + 1 buckets
+    assert list(got["x_channels"]) == list(config.input_channels)
 
 
 def test_export_reports_bad_input_in_one_line(tmp_path, capsys):

@@ -124,7 +124,9 @@ def test_the_notebook_trains_judges_and_shows_the_figures(spark, splits, tmp_pat
         assert figure["data"] and all(len(trace.get("x", [])) for trace in figure["data"][:1])
 
 
-def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(splits, tmp_path):
+def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(
+    splits, tmp_path, capsys
+):
     """The leave-one-band-out study: the model's input follows --bands and the window's
     buckets, and evaluate judges it only with the same."""
     import keras
@@ -141,3 +143,8 @@ def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(s
     assert main([*judge, "--out", str(tmp_path / "same"), *example]) == 0
     assert main([*judge, "--out", str(tmp_path / "other"), "--bands", bands]) == 2
     assert not (tmp_path / "other").exists()
+    # The same shape with another fill, or B01 back in first place: refused all the same.
+    assert main([*judge, "--out", str(tmp_path / "fill"), *example, "--fill", "median"]) == 2
+    moved = ["--bands", "B01," + bands.removesuffix(",B01"), *example[2:]]
+    assert main([*judge, "--out", str(tmp_path / "moved"), *moved]) == 2
+    assert "trained on channels=" in capsys.readouterr().err

@@ -90,7 +90,7 @@ def test_ending_on_ends_every_window_on_the_date_of_its_rows_year(
 @settings(max_examples=100, deadline=None)
 @given(
     all_days=st.lists(row_days, min_size=1, max_size=5),
-    parts=st.lists(st.sampled_from(["early", "mid", "late"]), min_size=1, max_size=3),
+    parts=st.lists(st.sampled_from(["early", "mid", "late"]), min_size=1, max_size=3, unique=True),
     length=st.sampled_from([120, 30]),
 )
 def test_season_parts_start_at_their_share_of_the_room_row_major(all_days, parts, length):
@@ -154,6 +154,8 @@ def test_parse_window(text, expected):
         ("ending:July", "MM-DD"),
         ("season:spring", "choose from early, mid, late"),
         ("season:", "choose from early, mid, late"),
+        ("season:late,late", "named twice"),
+        ("starts:--5", "whole numbers"),
         ("starts:-5", "none negative"),
         ("sometimes", "choose 'random'"),
         ("random:3", "choose 'random'"),

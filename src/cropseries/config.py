@@ -244,6 +244,18 @@ class LoaderConfig:
         return (*self.model_bands, *self.indices)
 
     @property
+    def input_contract(self) -> dict:
+        """What a model trained on these examples takes: the window length, the bucket width,
+        the channels of x and what empty buckets hold (04_train records it beside a model,
+        and `evaluate` must be given the same)."""
+        return {
+            "days_in_series": self.days_in_series,
+            "days_per_bucket": self.days_per_bucket,
+            "channels": list(self.input_channels),
+            "fill": self.fill,
+        }
+
+    @property
     def band_positions(self) -> tuple[int, ...] | None:
         """Where `bands` are in `layout.BANDS` (None: all 12, in order)."""
         return None if self.bands is None else tuple(BANDS.index(b) for b in self.bands)

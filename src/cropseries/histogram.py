@@ -34,10 +34,12 @@ def sparse(histograms: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
     return [v.tolist() for v in values], counts
 
 
-def add_sparse(histograms: np.ndarray, values: list[list[int]], counts: list[list[int]]) -> None:
-    """Add one partition's sparse bins (`sparse`'s output) into `histograms` in place."""
-    for band, (where, how_many) in enumerate(zip(values, counts, strict=True)):
-        histograms[band, np.asarray(where, np.int64)] += np.asarray(how_many, np.int64)
+def add(histograms: np.ndarray, band: np.ndarray, values: np.ndarray, counts: np.ndarray) -> None:
+    """Add sparse bins, flattened (`band`, `values`, `counts` of equal length, e.g. every
+    partition's `sparse` output end to end), into `histograms` [bands, NUM_BINS] in place."""
+    cells = np.asarray(band, np.int64) * NUM_BINS + np.asarray(values, np.int64)
+    added = np.bincount(cells, weights=counts, minlength=histograms.size)  # exact below 2**53
+    histograms += added.astype(np.int64).reshape(histograms.shape)
 
 
 def medians(histograms: np.ndarray) -> np.ndarray:

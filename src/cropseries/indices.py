@@ -57,7 +57,8 @@ INDICES: dict[str, Index] = {
             "evi",
             ("B08", "B04", "B02"),
             _evi,
-            "2.5 (B08 - B04) / (B08 + 6 B04 - 7.5 B02 + 1), on reflectance (DN / 10,000)",
+            "2.5 (B08 - B04) / (B08 + 6 B04 - 7.5 B02 + 1), on reflectance (DN / 10,000), "
+            "clipped to [-1, 1]",
         ),
         Index("ndwi", ("B03", "B08"), _difference, "(B03 - B08) / (B03 + B08) (McFeeters)"),
         Index("ndmi", ("B08", "B11"), _difference, "(B08 - B11) / (B08 + B11)"),
@@ -94,6 +95,8 @@ def values(bands: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
         )
         if name == "ndvi100":
             quotient = np.trunc(quotient).clip(-100, 100)
+        elif name == "evi":  # its denominator nears 0 over bright cloud or snow: outliers
+            quotient = quotient.clip(-1.0, 1.0)
         missing = np.logical_or.reduce([v == 0 for v in inputs])
         out[:, column] = np.where(missing, np.nan, quotient)
     return out

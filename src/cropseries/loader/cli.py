@@ -176,10 +176,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     job = plan_from(args, training=False, start_days=args.start_days, extras=True)
     rows = export_npz(job, args.out)
-    print(
-        f"wrote {rows:,} examples (split {job.source.split!r} at {len(args.start_days)} start "
-        f"days) to {args.out}"
-    )
+    cut = args.window or f"{len(args.start_days)} start days"
+    print(f"wrote {rows:,} examples (split {job.source.split!r}, {cut}) to {args.out}")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 The archive holds `x`, `y` and the loader's extras (`pipeline.EXTRAS`: `raw`, `mask`,
 `bucket_year`, `bucket_doy`, `label`, `pixel_id`, `lon`, `lat`, `year`, `cdl_code`,
-`start_day`) of its evaluation batches, concatenated, plus `classes` and `channels` (names).
+`start_day`) of its evaluation batches, concatenated, plus `classes`, `channels` (of raw)
+and `x_channels` (of x: the bands, then any indices) by name.
 It is written while streaming, through spool files beside it, so memory stays at one batch,
 and published whole (`publish`).
 """
@@ -49,7 +50,12 @@ def export_npz(plan: Plan, out: str) -> int:
         with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name, (dtype, trailing) in shapes.items():
                 _write_npy(archive, name, files[name].name, dtype, (rows, *trailing))
-            for name, values in (("classes", legend.classes), ("channels", CHANNELS)):
+            names = (
+                ("classes", legend.classes),
+                ("channels", CHANNELS),  # of raw
+                ("x_channels", plan.config.input_channels),
+            )
+            for name, values in names:
                 with archive.open(f"{name}.npy", "w") as f:
                     np.save(f, np.asarray(values))
     return rows

@@ -288,10 +288,13 @@ def batches(
     pieces = read(units) if cache is None else cache.pieces(units, read)
     made_by = partial(_examples_of, plan=plan, seed=seed)
     rows = made = 0
-    for chunk_rows, columns in ordered_map(made_by, enumerate(pieces), config.kernel_threads):
-        rows, made = rows + chunk_rows, made + len(columns["target"])
-        for group in buffer.push(columns):
-            yield from _emit(group, plan, grouped)
+    try:
+        for chunk_rows, columns in ordered_map(made_by, enumerate(pieces), config.kernel_threads):
+            rows, made = rows + chunk_rows, made + len(columns["target"])
+            for group in buffer.push(columns):
+                yield from _emit(group, plan, grouped)
+    finally:
+        pieces.close()  # stops the read-ahead thread now, even when a piece failed
     if not made:
         raise LoaderError(
             f"{plan.source.path}: none of the {rows} rows of split {plan.source.split!r} makes "

@@ -259,11 +259,13 @@ class Piece:
         self.unit = unit
         self._decode: Callable[[], Chunk] | None = decode
         self._chunk: Chunk | None = None
+        self._lock = threading.Lock()  # two epochs sharing a cache may ask at once
 
     def chunk(self) -> Chunk:
-        if self._chunk is None:
-            self._chunk, self._decode = self._decode(), None
-        return self._chunk
+        with self._lock:
+            if self._chunk is None:
+                self._chunk, self._decode = self._decode(), None
+            return self._chunk
 
 
 def read_pieces(

@@ -64,7 +64,8 @@ class StartDays:
 @dataclass(frozen=True)
 class EndingOn:
     """The season as of a calendar day: one window per row, ending on `month`-`day` of the
-    row's year (the year of its first image) and looking back the window's length.
+    row's year (the year of its first image: the validator and 01_split keep a row's images
+    inside its year) and looking back the window's length.
 
     Invariant: the window is [end - length, end] in days since 1970, end that date; it never
     holds an image after the date (a window reaching before the first image holds fewer). A
@@ -109,6 +110,8 @@ class SeasonPart:
         unknown = [p for p in self.parts if p not in SEASON_PARTS]
         if unknown or not self.parts:
             raise ConfigError(f"season parts {list(self.parts)}: choose from early, mid, late")
+        if len(set(self.parts)) != len(self.parts):
+            raise ConfigError(f"season parts {list(self.parts)}: a part is named twice")
 
     def starts(self, series: PixelSeries, rows: np.ndarray, rng, length: int):
         room = np.maximum(0, last_days(series)[rows] - length)
@@ -192,7 +195,7 @@ def parse_start_days(text: str) -> tuple[int, ...]:
     """
     parts = [p.strip() for p in text.split(",") if p.strip()]
     numbers = [p for p in parts if p != "..."]
-    if not all(p.lstrip("-").isdigit() for p in numbers):
+    if not all(p.removeprefix("-").isdigit() for p in numbers):
         raise ConfigError(f"start days {text!r}: expected whole numbers, e.g. '0,15,...,200'")
     if "..." not in parts:
         days = tuple(int(p) for p in parts)

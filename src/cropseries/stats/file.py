@@ -52,9 +52,10 @@ class IndexStats:
                 arrays[key] = np.array(_none_to_nan([data[key]])[0], np.float64)
             except (KeyError, TypeError, ValueError):
                 raise StatsError(f"{where}: 'indices.{key}' is missing or not numbers") from None
-            if arrays[key].shape != (len(names),):
+            wrong = arrays[key].shape != (len(names),)
+            if wrong or (key == "count" and np.isnan(arrays[key]).any()):
                 raise StatsError(
-                    f"{where}: 'indices.{key}' has {arrays[key].size} values for {len(names)} names"
+                    f"{where}: 'indices.{key}' must be {len(names)} numbers, one per name"
                 )
         return cls(names, arrays["mean"], arrays["std"], arrays["count"].astype(np.int64))
 

@@ -18,12 +18,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from cropseries.codecs import decode_series
 from cropseries.config import StatsConfig
-from cropseries.histogram import NUM_BINS, add_sparse, band_histograms, medians, sparse
+from cropseries.histogram import NUM_BINS, add, band_histograms, medians, sparse
 from cropseries.indices import INDICES, validity
 from cropseries.indices import values as index_values
 from cropseries.layout import BANDS, NUM_BANDS
@@ -229,10 +230,7 @@ def _train_moments(
     )
     partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
     merged = Moments.empty(num_groups, NUM_COLUMNS)
-    histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
-    for row in partials.to_pylist():
-        if row["hist_values"]:
-            add_sparse(histograms, row["hist_values"], row["hist_counts"])
+    for row in partials.select(["group", "count", "mean", "m2"]).to_pylist():
         one = Moments.empty(num_groups, NUM_COLUMNS)
         one.count[row["group"]] = row["count"]
         one.mean[row["group"]] = row["mean"]
@@ -240,7 +238,19 @@ def _train_moments(
         merged = merged.merge(one)
     rows = int(np.sum(partials.column("rows")))
     images = int(np.sum(partials.column("images")))
-    return merged, histograms, rows, images, partials.num_rows // num_groups
+    return merged, _merged_histograms(partials), rows, images, partials.num_rows // num_groups
+
+
+def _merged_histograms(partials: pa.Table) -> np.ndarray:
+    """int64 [12, NUM_BINS]: every partition's sparse histograms added up, in numpy (no
+    Python object per bin)."""
+    per_band = pc.list_flatten(partials.column("hist_values"))  # one list per row and band
+    band = pc.list_parent_indices(per_band).to_numpy() % NUM_BANDS
+    values = pc.list_flatten(per_band).to_numpy()
+    counts = pc.list_flatten(pc.list_flatten(partials.column("hist_counts"))).to_numpy()
+    histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
+    add(histograms, band, values, counts)
+    return histograms
 
 
 def partition_moments(

@@ -9,6 +9,7 @@ memory stays at one batch whatever the split's size.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from cropseries.loader.windows import StartDays
 from cropseries.publish import publish
 from cropseries.reader import local_path
 from cropseries.split_dataset import stats_path
+from cropseries.train.fit import TRAINING_FILE
 from cropseries.train.metrics import Scores
 from cropseries.train.saved import load_model
 
@@ -83,8 +85,27 @@ def prepare(
             "start-day grid (use 'starts:0,15,...,200', or the default)"
         )
     config = job.config
+    _check_trained_input(model_path, config)
     model = load_model(model_path, job.legend, config.num_buckets, len(config.input_channels))
     return Judging(job, model, model_path)
+
+
+def _check_trained_input(model_path: str, config: LoaderConfig) -> None:
+    """ConfigError if `training.json` beside the model (04_train writes it) records other
+    examples than `config` makes: the same shape can hide other bands, buckets or fill."""
+    path = os.path.join(os.path.dirname(local_path(model_path)), TRAINING_FILE)
+    if not os.path.exists(path):
+        return  # a model from elsewhere: only its shapes can be checked
+    with open(path) as f:
+        trained = json.load(f).get("input")
+    asked = config.input_contract
+    if trained is not None and trained != asked:
+        differ = [k for k in asked if trained.get(k) != asked[k]]
+        raise ConfigError(
+            f"{model_path}: trained on {', '.join(f'{k}={trained.get(k)}' for k in differ)}, "
+            f"but evaluate is asked for {', '.join(f'{k}={asked[k]}' for k in differ)}: give "
+            "evaluate the options the model was trained with"
+        )
 
 
 def judge(judging: Judging, out: str) -> Evaluation:

@@ -114,7 +114,7 @@ def train(
     best = losses.index(min(losses)) + 1
     rows = {"train": job.source.num_rows, "val": val.source.num_rows}
     result = TrainResult(path, job.legend.classes, history, best, rows, network)
-    write_training_record(result)
+    write_training_record(result, loader)
     return result
 
 
@@ -122,10 +122,12 @@ def train(
 TRAINING_FILE = "training.json"
 
 
-def write_training_record(result: TrainResult) -> None:
-    """`training.json` beside the model: classes, rows, the epoch kept and the history."""
+def write_training_record(result: TrainResult, loader: LoaderConfig) -> None:
+    """`training.json` beside the model: classes, rows, the epoch kept, the history and the
+    input the model takes (`LoaderConfig.input_contract`)."""
     record = {
         "model": result.model_path,
+        "input": loader.input_contract,
         "classes": list(result.classes),
         "rows": result.rows,
         "best_epoch": result.best_epoch,
