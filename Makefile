@@ -56,7 +56,7 @@ demo: $(STAMP) java
 	$(PY) -m cropseries validate $(DEMO_DIR)/course
 	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
 	$(PY) -m cropseries split --input $(DEMO_DIR)/course --output $(DEMO_DIR)/splits --strategy year --seed 7
-	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits
+	$(PY) -m cropseries stats --splits $(DEMO_DIR)/splits --indices --medians
 	$(PY) -m cropseries loader-throughput --splits $(DEMO_DIR)/splits --epochs 2
 	$(PY) -m cropseries train --splits $(DEMO_DIR)/splits --out $(DEMO_DIR)/train --epochs $(DEMO_EPOCHS) --seed 7
 	$(PY) -m cropseries evaluate --splits $(DEMO_DIR)/splits --model $(DEMO_DIR)/train/model.keras --out $(DEMO_DIR)/train

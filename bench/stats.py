@@ -2,13 +2,15 @@
 numpy pass; and how far its numbers are from the course's way of computing them.
 
     python bench/stats.py [--rows 1000000] [--splits DIR] [--methods floor,numpy,spark,course]
+                          [--research]
 
 Without --splits, generates a course-layout dataset of about --rows pixel-years with the
 project's generator and splits it with 01_split (once, kept under the ignored data/ folder).
 Each method then runs in its own process, sampled for the peak resident memory of its whole
 process tree (the Spark JVM and Python workers included):
   floor   pyarrow reads the columns 02_stats decodes from every train file (the floor);
-  numpy   one process streams the same batches through the same decode and moment kernel;
+  numpy   one process streams the same batches through 02_stats' own partition kernel
+          (decode, band and index moments, the median's histograms) as one partition;
   spark   `compute_stats` on a local Spark Connect session (session start not timed);
   course  the course's way: the train split into pandas, one random bucketed window per
           row (course_facts section 4), mean and std of its non-zero values.
@@ -28,14 +30,16 @@ import threading
 import time
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cropseries.codecs import decode_series
+from cropseries.codecs import DEFAULT_CODEC, decode_series
+from cropseries.config import StatsConfig
 from cropseries.layout import BANDS, NUM_BANDS
-from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import parquet_files
+from cropseries.stats.stage import partition_moments
 
-COLUMNS = ["num_images", "bands", "img_dates", "scl_vals"]
+COLUMNS = ["num_images", "bands", "img_dates", "scl_vals", "pixel_id"]
 YEARS = ("2019", "2020", "2021")
 
 
@@ -64,18 +68,32 @@ def run_floor(splits: str) -> dict:
     return {"rows": rows}
 
 
-def run_numpy(splits: str) -> dict:
-    moments, rows = Moments.empty(1, NUM_BANDS), 0
-    for path in train_files(splits):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=2048, columns=COLUMNS):
-            series = decode_series(batch)
-            groups = np.zeros(len(series.bands), np.int64)
-            part = batch_moments(series.bands, valid_observations(series), groups, 1)
-            moments, rows = moments.merge(part), rows + batch.num_rows
-    return {"rows": rows, "mean": moments.mean[0].tolist(), "std": moments.std()[0].tolist()}
+def run_numpy(splits: str, research: dict) -> dict:
+    """02_stats' own partition kernel (`partition_moments`: the band moments, and the
+    indices' and the medians' with `research`) over every train batch in this one process,
+    as one partition."""
+
+    def batches():
+        for path in train_files(splits):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=COLUMNS):
+                n = batch.num_rows
+                yield batch.append_column("group", pa.array(np.zeros(n, np.int32))).append_column(
+                    "file_path", pa.array([path] * n)
+                )
+
+    kernel = partition_moments(
+        batches(), codec=DEFAULT_CODEC, exclude_scl=(), num_groups=1, **research
+    )
+    [row] = pa.Table.from_batches(list(kernel)).to_pylist()
+    count, m2 = np.array(row["count"][:NUM_BANDS]), np.array(row["m2"][:NUM_BANDS])
+    return {
+        "rows": row["rows"],
+        "mean": row["mean"][:NUM_BANDS],
+        "std": np.sqrt(m2 / count).tolist(),
+    }
 
 
-def run_spark(splits: str) -> dict:
+def run_spark(splits: str, research: dict) -> dict:
     from cropseries.session import local_session
     from cropseries.stats import compute_stats
 
@@ -83,7 +101,8 @@ def run_spark(splits: str) -> dict:
     spark.range(1).collect()  # start the server before the clock
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        stats = compute_stats(spark, splits, out=os.path.join(tmp, "stats.json"))
+        config = StatsConfig(**research)
+        stats = compute_stats(spark, splits, config, out=os.path.join(tmp, "stats.json"))
         seconds = time.perf_counter() - started
     return {
         "rows": stats.metadata["rows"],
@@ -105,6 +124,8 @@ def run_course(splits: str) -> dict:
 
 
 METHODS = {"floor": run_floor, "numpy": run_numpy, "spark": run_spark, "course": run_course}
+#: The methods that do 02_stats' computation, and so take `--research`.
+RESEARCH_METHODS = ("numpy", "spark")
 
 
 def tree_rss_bytes(root: int) -> int:
@@ -132,10 +153,11 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
-def measure(method: str, splits: str) -> dict:
+def measure(method: str, splits: str, research: bool) -> dict:
     """Run one method in a child process; its result plus wall seconds and peak tree memory."""
     child = subprocess.Popen(
-        [sys.executable, __file__, "--child", method, "--splits", splits],
+        [sys.executable, __file__, "--child", method, "--splits", splits]
+        + ["--research"] * research,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -155,9 +177,11 @@ def measure(method: str, splits: str) -> dict:
     return {**json.loads(out.strip().splitlines()[-1]), "peak_mb": peak[0] / 2**20}
 
 
-def child_main(method: str, splits: str) -> None:
+def child_main(method: str, splits: str, research: bool) -> None:
     started = time.perf_counter()
-    result = METHODS[method](splits)
+    options = {"indices": research, "medians": research}
+    run = METHODS[method]
+    result = run(splits, options) if method in RESEARCH_METHODS else run(splits)
     result.setdefault("seconds", time.perf_counter() - started)
     print(json.dumps(result))
 
@@ -197,14 +221,17 @@ def main() -> None:
     parser.add_argument("--data", default="data/bench/stats")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--research", action="store_true", help="02_stats with --indices and --medians too"
+    )
     parser.add_argument("--child", choices=sorted(METHODS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     splits = args.splits or ensure_splits(f"{args.data}-{args.rows}", args.rows)
     if args.child:
-        child_main(args.child, splits)
+        child_main(args.child, splits, args.research)
         return
     run_floor(splits)  # warm the page cache so every method reads from memory
-    results = {m: measure(m, splits) for m in args.methods.split(",")}
+    results = {m: measure(m, splits, args.research) for m in args.methods.split(",")}
     if args.json:
         print(json.dumps(results))
     else:

@@ -13,6 +13,8 @@
 # MAGIC - `out`: where to write `stats.json`; empty means `<splits>/stats.json`.
 # MAGIC - `exclude_scl`: comma-separated SCL codes whose images do not count (empty = none, as the course).
 # MAGIC - `per_label`: `true` to also write band statistics per label.
+# MAGIC - `indices`, `medians`: `true` to also write the spectral indices' statistics and the
+# MAGIC   bands' exact medians, which the loader's `indices` and `fill=median` need.
 # MAGIC - `legend`: empty for the legend the split dataset was labelled with (a different one is an
 # MAGIC   error).
 
@@ -33,6 +35,8 @@ dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("out", "")
 dbutils.widgets.text("exclude_scl", "")
 dbutils.widgets.text("per_label", "false")
+dbutils.widgets.dropdown("indices", "false", ["false", "true"])  # index channels' statistics
+dbutils.widgets.dropdown("medians", "false", ["false", "true"])  # for the loader's fill=median
 dbutils.widgets.text("legend", "")
 
 # COMMAND ----------
@@ -44,6 +48,8 @@ from cropseries.stats import compute_stats
 config = StatsConfig(
     exclude_scl=parse_codes(dbutils.widgets.get("exclude_scl")),
     per_label=parse_flag(dbutils.widgets.get("per_label")),
+    indices=parse_flag(dbutils.widgets.get("indices")),
+    medians=parse_flag(dbutils.widgets.get("medians")),
     legend=legend_spec(REPO, dbutils.widgets.get("legend")),
 )
 stats = compute_stats(

@@ -38,7 +38,7 @@ def dataset(tmp_path_factory):
 
 def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, dataset):
     root, tables = dataset
-    stats = compute_stats(spark, root)
+    stats = compute_stats(spark, root, StatsConfig(indices=True, medians=True))
     mean, std, count = numpy_band_stats(tables["train"])
     np.testing.assert_allclose(stats.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
@@ -68,7 +68,7 @@ def test_band_statistics_equal_numpy_and_classes_are_counted_exactly(spark, data
 
 def test_excluded_scl_and_per_label_statistics_equal_numpy(spark, dataset, tmp_path):
     root, tables = dataset
-    config = StatsConfig(exclude_scl=(3, 10), per_label=True)
+    config = StatsConfig(exclude_scl=(3, 10), per_label=True, indices=True, medians=True)
     stats = compute_stats(spark, root, config, out=str(tmp_path / "other.json"))
     assert not os.path.exists(os.path.join(root, "other.json"))
     mean, std, count = numpy_band_stats(tables["train"], exclude_scl=(3, 10))
@@ -110,6 +110,9 @@ def test_values_near_the_top_of_uint16_keep_their_tiny_spread(spark, tmp_path):
     mean, std, _ = numpy_band_stats(parts)
     np.testing.assert_allclose(stats.mean, mean, rtol=1e-12)
     np.testing.assert_allclose(stats.std, std, rtol=1e-6)
+    assert stats.median is None and stats.index_stats is None  # only when asked for
+    with open(os.path.join(root, "stats.json")) as written:
+        assert '"median"' not in written.read()
 
 
 def assert_nothing_written(root):

@@ -35,14 +35,14 @@ def test_the_model_is_the_courses_and_as_wide_as_the_legend():
 
 @pytest.fixture(scope="module")
 def splits(spark, tmp_path_factory):
-    from cropseries.config import SplitConfig
+    from cropseries.config import SplitConfig, StatsConfig
     from cropseries.split import run_split
     from cropseries.stats import compute_stats
 
     root = tmp_path_factory.mktemp("train")
     course = generated(root / "course", pixels=1500)
     run_split(spark, course, str(root / "splits"), SplitConfig())
-    compute_stats(spark, str(root / "splits"))
+    compute_stats(spark, str(root / "splits"), StatsConfig(indices=True, medians=True))
     return str(root / "splits")
 
 

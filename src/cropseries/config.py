@@ -129,6 +129,12 @@ class StatsConfig:
     """SCL classes whose observations are left out (course: none)."""
     per_label: bool = False
     """Also compute band statistics per label (not in the course)."""
+    indices: bool = False
+    """Also the mean and std of every spectral index (`indices.INDICES`), for the loader's
+    index channels; about doubles the stage's CPU (not in the course)."""
+    medians: bool = False
+    """Also each band's exact median, for the loader's `fill="median"`; about 1.4x the
+    stage's CPU (not in the course)."""
     legend: str | None = None
     """None: the legend the split dataset was labelled with; a name or file must equal it."""
     codec: str = DEFAULT_CODEC

@@ -18,13 +18,13 @@ def band_histograms(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """int64 [bands, NUM_BINS]: how often each DN occurs among the `valid` values of each
     band (`values` [n, bands], any integer dtype). ValueError for a valid value outside
     0..65535."""
-    bands = values.shape[1]
-    column = np.broadcast_to(np.arange(bands, dtype=np.int64), values.shape)[valid]
-    dn = values[valid].astype(np.int64)
-    if dn.size and (dn.min() < 0 or dn.max() >= NUM_BINS):
-        raise ValueError(f"a DN of {int(dn.min())}..{int(dn.max())} is outside 0..65535")
-    counts = np.bincount(column * NUM_BINS + dn, minlength=bands * NUM_BINS)
-    return counts.reshape(bands, NUM_BINS)
+    histograms = np.empty((values.shape[1], NUM_BINS), np.int64)
+    for band in range(values.shape[1]):
+        dn = values[:, band][valid[:, band]]
+        if dn.size and (dn.min() < 0 or dn.max() >= NUM_BINS):
+            raise ValueError(f"a DN of {int(dn.min())}..{int(dn.max())} is outside 0..65535")
+        histograms[band] = np.bincount(dn, minlength=NUM_BINS)
+    return histograms
 
 
 def sparse(histograms: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:

@@ -86,9 +86,10 @@ def values(bands: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     """float64 [n, len(names)]: each index of each image of `bands` [n, 12] (DN, any
     integer dtype); NaN where one of its bands is 0, 0 where its denominator is 0."""
     out = np.empty((len(bands), len(names)), np.float64)
+    dn = bands.astype(np.float64)  # once: each index reads columns of it
     for column, name in enumerate(names):
         index = INDICES[name]
-        inputs = [bands[:, BANDS.index(b)].astype(np.float64) for b in index.bands]
+        inputs = [dn[:, BANDS.index(b)] for b in index.bands]
         numerator, denominator = index.formula(*inputs)
         quotient = np.divide(
             numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0

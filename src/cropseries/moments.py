@@ -48,6 +48,14 @@ class Moments:
         m2 = self.m2 + other.m2 + delta * delta * (self.count * (other.count / safe))
         return Moments(count=n, mean=mean, m2=np.where(n > 0, m2, 0.0))
 
+    def beside(self, other: Moments) -> Moments:
+        """These moments and `other`'s side by side: the columns of both, same groups."""
+        return Moments(
+            count=np.concatenate([self.count, other.count], axis=1),
+            mean=np.concatenate([self.mean, other.mean], axis=1),
+            m2=np.concatenate([self.m2, other.m2], axis=1),
+        )
+
     def total(self) -> Moments:
         """All groups merged into one: [1, bands]."""
         merged = Moments.empty(1, self.count.shape[1])

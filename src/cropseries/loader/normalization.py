@@ -69,8 +69,8 @@ class Normalization:
             return None
         if self.median is None:
             raise LoaderError(
-                f"{self.source}: has no 'median' for fill='median' (rerun 02_stats to add it; "
-                "the course's constants have none)"
+                f"{self.source}: has no 'median' for fill='median' (rerun 02_stats with "
+                "--medians; the course's constants have none)"
             )
         return (self.median - self.mean) / self.std
 
@@ -79,8 +79,8 @@ class Normalization:
         missing = [n for n in names if n not in self.index_mean]
         if missing:
             raise LoaderError(
-                f"{self.source}: has no statistics for index {missing[0]!r} (rerun 02_stats to "
-                "add them; the course's constants have none)"
+                f"{self.source}: has no statistics for index {missing[0]!r} (rerun 02_stats "
+                "with --indices; the course's constants have none)"
             )
         bad = [n for n in names if not self.index_std[n] > 0]
         if bad:

@@ -37,6 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "a different one is an error",
     )
     parser.add_argument(
+        "--indices",
+        action="store_true",
+        help="also the mean and std of every spectral index, for the loader's --indices",
+    )
+    parser.add_argument(
+        "--medians",
+        action="store_true",
+        help="also each band's exact median, for the loader's --fill median",
+    )
+    parser.add_argument(
         "--codec",
         default=DEFAULT_CODEC,
         choices=sorted(CODECS),
@@ -52,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     from cropseries.stats.stage import compute_stats
 
     config = StatsConfig(
-        exclude_scl=args.exclude_scl, per_label=args.per_label, legend=args.legend, codec=args.codec
+        exclude_scl=args.exclude_scl,
+        per_label=args.per_label,
+        indices=args.indices,
+        medians=args.medians,
+        legend=args.legend,
+        codec=args.codec,
     )
     stats = compute_stats(local_session(), args.splits, config, out=args.out)
     print(

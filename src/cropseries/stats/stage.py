@@ -46,8 +46,6 @@ from cropseries.stats.file import IndexStats, Stats, write_stats
 DERIVED_COLUMNS = {
     name: DERIVED_SCHEMA.field(name).type for name in ("cdl_code", "label", "pixel_id")
 }
-#: Moments are kept for the 12 bands and then every index of `indices.INDICES`.
-NUM_COLUMNS = NUM_BANDS + len(INDICES)
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
 #: One row per partition and group, emitted by `partition_moments`; group 0's row also holds
@@ -89,7 +87,7 @@ def compute_stats(
     num_groups = legend.num_classes if config.per_label else 1
     moments, histograms, rows, images, partitions = _train_moments(spark, train, config, num_groups)
     total = moments.total()
-    bands, indices = slice(0, NUM_BANDS), slice(NUM_BANDS, None)
+    bands, indices = slice(0, NUM_BANDS), slice(NUM_BANDS, None)  # moments: bands, then indices
     if rows != train.rows or rows != counts["train"].sum():
         raise StatsError(
             f"{train.directory}: {rows} rows read, but the file footers say "
@@ -108,13 +106,15 @@ def compute_stats(
         mean=total.mean[0, bands],
         std=total.std()[0, bands],
         count=total.count[0, bands],
-        median=medians(histograms),
+        median=medians(histograms) if config.medians else None,
         index_stats=IndexStats(
             names=tuple(INDICES),
             mean=total.mean[0, indices],
             std=total.std()[0, indices],
             count=total.count[0, indices],
-        ),
+        )
+        if config.indices
+        else None,
         classes=legend.classes,
         legend=legend.name,
         class_counts=counts,
@@ -227,11 +227,13 @@ def _train_moments(
         codec=config.codec,
         exclude_scl=tuple(config.exclude_scl),
         num_groups=num_groups,
+        indices=config.indices,
+        medians=config.medians,
     )
     partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
-    merged = Moments.empty(num_groups, NUM_COLUMNS)
+    merged = Moments.empty(num_groups, _num_columns(config.indices))
     for row in partials.select(["group", "count", "mean", "m2"]).to_pylist():
-        one = Moments.empty(num_groups, NUM_COLUMNS)
+        one = Moments.empty(num_groups, _num_columns(config.indices))
         one.count[row["group"]] = row["count"]
         one.mean[row["group"]] = row["mean"]
         one.m2[row["group"]] = row["m2"]
@@ -253,15 +255,27 @@ def _merged_histograms(partials: pa.Table) -> np.ndarray:
     return histograms
 
 
+def _num_columns(indices: bool) -> int:
+    """Moments are kept for the 12 bands, then (with `indices`) every index of `INDICES`."""
+    return NUM_BANDS + (len(INDICES) if indices else 0)
+
+
 def partition_moments(
-    batches: Iterator[pa.RecordBatch], *, codec: str, exclude_scl: tuple[int, ...], num_groups: int
+    batches: Iterator[pa.RecordBatch],
+    *,
+    codec: str,
+    exclude_scl: tuple[int, ...],
+    num_groups: int,
+    indices: bool = False,
+    medians: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """`mapInArrow` body: one partition's batches in, one partial row per group out.
 
     Input columns: num_images, bands, img_dates, scl_vals, group (int in [0, num_groups)),
-    pixel_id, file_path. Output: `PARTIAL_SCHEMA`.
+    pixel_id, file_path. Output: `PARTIAL_SCHEMA` (the moments of the bands, and of the
+    indices with `indices`; histograms with `medians`, else empty lists).
     """
-    moments = Moments.empty(num_groups, NUM_COLUMNS)
+    moments = Moments.empty(num_groups, _num_columns(indices))
     histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
     rows = np.zeros(num_groups, np.int64)
     images = np.zeros(num_groups, np.int64)
@@ -272,9 +286,12 @@ def partition_moments(
             groups = np.asarray(piece.column("group"), np.int64)
             valid = valid_observations(series, exclude_scl)
             image_groups = np.repeat(groups, series.counts)
-            columns, counted = _with_indices(series.bands, valid)
-            moments = moments.merge(batch_moments(columns, counted, image_groups, num_groups))
-            histograms += _histograms(series.bands, valid, piece)
+            part = batch_moments(series.bands, valid, image_groups, num_groups)
+            if indices:
+                part = part.beside(_index_moments(series.bands, valid, image_groups, num_groups))
+            moments = moments.merge(part)
+            if medians:
+                histograms += _histograms(series.bands, valid, piece)
             rows += np.bincount(groups, minlength=num_groups)
             images += np.bincount(image_groups, minlength=num_groups)
     values, counts = sparse(histograms)
@@ -292,13 +309,14 @@ def partition_moments(
     )
 
 
-def _with_indices(bands: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The 12 bands and then every index of `indices.INDICES` as float64 [n, 12 + indices],
-    and which values count (an index where all its bands do)."""
+def _index_moments(
+    bands: np.ndarray, valid: np.ndarray, groups: np.ndarray, num_groups: int
+) -> Moments:
+    """Moments of every index of `indices.INDICES`, where all its bands are valid."""
     names = tuple(INDICES)
-    values = np.concatenate([bands.astype(np.float64), index_values(bands, names)], axis=1)
-    counted = np.concatenate([valid, validity(valid, names)], axis=1)
-    return np.nan_to_num(values, nan=0.0), counted
+    values, counted = index_values(bands, names), validity(valid, names)
+    np.copyto(values, 0.0, where=~counted)  # NaN where a band is 0; not counted either way
+    return batch_moments(values, counted, groups, num_groups)
 
 
 def _per_band(kind: pa.DataType) -> pa.DataType:
