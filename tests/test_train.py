@@ -147,4 +147,6 @@ def test_a_model_of_other_bands_and_buckets_trains_and_is_judged_with_the_same(
     assert main([*judge, "--out", str(tmp_path / "fill"), *example, "--fill", "median"]) == 2
     moved = ["--bands", "B01," + bands.removesuffix(",B01"), *example[2:]]
     assert main([*judge, "--out", str(tmp_path / "moved"), *moved]) == 2
-    assert "trained on channels=" in capsys.readouterr().err
+    assert "trained with channels B02,B03,B04,B05,B06,B07,B08,B8A,B11,B12,B01,ndvi,evi, " in (
+        capsys.readouterr().err
+    )

@@ -101,11 +101,18 @@ def _check_trained_input(model_path: str, config: LoaderConfig) -> None:
     asked = config.input_contract
     if trained is not None and trained != asked:
         differ = [k for k in asked if trained.get(k) != asked[k]]
+
+        def said(contract: dict) -> str:
+            return "; ".join(f"{k} {_text(contract.get(k))}" for k in differ)
+
         raise ConfigError(
-            f"{model_path}: trained on {', '.join(f'{k}={trained.get(k)}' for k in differ)}, "
-            f"but evaluate is asked for {', '.join(f'{k}={asked[k]}' for k in differ)}: give "
-            "evaluate the options the model was trained with"
+            f"{model_path}: trained with {said(trained)}, but evaluate is asked for "
+            f"{said(asked)}: give evaluate the options the model was trained with"
         )
+
+
+def _text(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def judge(judging: Judging, out: str) -> Evaluation:
