@@ -29,7 +29,7 @@ from cropseries.loader.cache import ChunkCache
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import apply_vegetation_rule, one_hot
 from cropseries.loader.memory import keep_arrays_on_heap
-from cropseries.loader.normalization import ModelInput, Normalization, as_normalization
+from cropseries.loader.normalization import ModelInput, as_normalization
 from cropseries.loader.shuffle import Columns, ShuffleBuffer, num_rows, take
 from cropseries.loader.source import (
     Chunk,
@@ -68,10 +68,10 @@ SEQUENCE = ("seq_x", "seq_day", "seq_year", "seq_doy", "seq_mask")
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything fixed before the first batch: input, normalization, options, mode."""
+    """Everything fixed before the first batch: input, options, mode, and how x is made
+    (`inputs`, which holds the normalization)."""
 
     source: Input
-    normalization: Normalization
     config: LoaderConfig
     legend: ClassLegend
     training: bool
@@ -114,7 +114,6 @@ def plan(
         legend = dataset_legend(source.dataset, config.legend)
     return Plan(
         source=source,
-        normalization=normalization,
         config=config,
         legend=legend,
         training=training,
