@@ -35,6 +35,9 @@ dbutils.widgets.text("test_years", "2019")
 dbutils.widgets.text("block_size_m", "3000")
 dbutils.widgets.text("seed", "0")
 dbutils.widgets.text("legend", "course")
+dbutils.widgets.text(
+    "folds", ""
+)  # "": train/val/test; block:5, year or box: cross-validation folds
 
 # COMMAND ----------
 
@@ -50,6 +53,7 @@ config = SplitConfig(
     block_size_m=float(dbutils.widgets.get("block_size_m")),
     seed=int(dbutils.widgets.get("seed")),
     legend=legend_spec(REPO, dbutils.widgets.get("legend")),
+    folds=dbutils.widgets.get("folds").strip() or None,
 )
 report = run_split(
     spark,

@@ -38,11 +38,15 @@ dbutils.widgets.text("per_label", "false")
 dbutils.widgets.dropdown("indices", "false", ["false", "true"])  # index channels' statistics
 dbutils.widgets.dropdown("medians", "false", ["false", "true"])  # for the loader's fill=median
 dbutils.widgets.text("legend", "")
+dbutils.widgets.text(
+    "fold", ""
+)  # a dataset split into folds: its number, or all (stats-fold<f>.json)
 
 # COMMAND ----------
 
-from cropseries.config import StatsConfig, parse_codes, parse_flag
+from cropseries.config import StatsConfig, parse_codes, parse_flag, parse_fold
 from cropseries.notebook import legend_spec
+from cropseries.split_dataset import selected_folds
 from cropseries.stats import compute_stats
 
 config = StatsConfig(
@@ -52,12 +56,10 @@ config = StatsConfig(
     medians=parse_flag(dbutils.widgets.get("medians")),
     legend=legend_spec(REPO, dbutils.widgets.get("legend")),
 )
-stats = compute_stats(
-    spark,
-    repository_path(REPO, dbutils.widgets.get("splits")),
-    config,
-    out=repository_path(REPO, dbutils.widgets.get("out")) or None,
-)
+splits = repository_path(REPO, dbutils.widgets.get("splits"))
+for fold in selected_folds(splits, parse_fold(dbutils.widgets.get("fold"))):
+    out = repository_path(REPO, dbutils.widgets.get("out")) or None
+    stats = compute_stats(spark, splits, config, out=out, fold=fold)
 
 # COMMAND ----------
 

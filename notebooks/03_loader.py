@@ -36,6 +36,7 @@ dbutils.widgets.text("splits", "data/demo/splits")
 dbutils.widgets.text("stats", "")
 dbutils.widgets.text("train_split", "train")
 dbutils.widgets.text("val_split", "val")
+dbutils.widgets.text("fold", "")  # a dataset split into folds: the fold whose train and val to read
 dbutils.widgets.text("window", "")  # "": the course's; e.g. ending:07-01, season:early,mid,late
 dbutils.widgets.text("days_in_series", "120")
 dbutils.widgets.text("days_per_bucket", "5")
@@ -53,13 +54,22 @@ dbutils.widgets.text("benchmark", "bench/out/loader.json")
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_bands, parse_codes, parse_flag, parse_names
+from cropseries.config import (
+    LoaderConfig,
+    parse_bands,
+    parse_codes,
+    parse_flag,
+    parse_fold,
+    parse_names,
+)
 from cropseries.loader.inspection import overview
 from cropseries.notebook import legend_spec
+from cropseries.split_dataset import stats_path
 
 splits = repository_path(REPO, dbutils.widgets.get("splits"))
+fold = parse_fold(dbutils.widgets.get("fold"))
 stats = dbutils.widgets.get("stats")  # "course": the course's constants, not a path
-stats = stats if stats == "course" else repository_path(REPO, stats) or splits
+stats = stats if stats == "course" else repository_path(REPO, stats) or stats_path(splits, fold)
 seed = dbutils.widgets.get("seed").strip()
 config = LoaderConfig(
     window=dbutils.widgets.get("window").strip() or None,
@@ -82,6 +92,7 @@ loader = overview(
     train_split=dbutils.widgets.get("train_split"),
     val_split=dbutils.widgets.get("val_split"),
     pixels=int(dbutils.widgets.get("pixels")),
+    fold=fold,
 )
 # tf.data datasets of (x, y) batches, ready for model.fit(train, validation_data=val)
 train, val = loader.train, loader.val

@@ -20,6 +20,9 @@
 # MAGIC - `map_start_day`: the start day of the map of right and wrong test pixels.
 # MAGIC - `report`: where to write the run's report, one self-contained HTML page of every stage
 # MAGIC   (empty: `<out>/report.html`; `none`: no report).
+# MAGIC - `fold`: for a dataset 01_split split into folds, the fold whose selection trains and tests
+# MAGIC   (its statistics: 02_stats with `fold` = `all`); `cross_validate`: `true` to also train
+# MAGIC   and judge every fold, each a child run, and show the spread over folds.
 
 # COMMAND ----------
 
@@ -50,10 +53,12 @@ dbutils.widgets.dropdown("class_weights", "false", ["false", "true"])
 dbutils.widgets.text("experiment", "")
 dbutils.widgets.text("map_start_day", "45")
 dbutils.widgets.text("report", "")
+dbutils.widgets.text("fold", "")  # a dataset split into folds: the fold to train and judge
+dbutils.widgets.dropdown("cross_validate", "false", ["false", "true"])  # every fold, child runs
 
 # COMMAND ----------
 
-from cropseries.config import LoaderConfig, parse_bands, parse_flag, parse_names
+from cropseries.config import LoaderConfig, parse_bands, parse_flag, parse_fold, parse_names
 from cropseries.train.fit import TrainConfig
 from cropseries.train.stage import evaluate_tracked, train_tracked
 from cropseries.train.tracking import tracking
@@ -61,6 +66,7 @@ from cropseries.train.tracking import tracking
 splits = repository_path(REPO, dbutils.widgets.get("splits"))
 out = repository_path(REPO, dbutils.widgets.get("out"))
 seed = int(dbutils.widgets.get("seed"))
+fold = parse_fold(dbutils.widgets.get("fold"))
 config = TrainConfig(
     epochs=int(dbutils.widgets.get("epochs")),
     patience=int(dbutils.widgets.get("patience")),
@@ -81,9 +87,15 @@ loader = LoaderConfig(
     batch_size=int(dbutils.widgets.get("batch_size")), seed=seed, window=window, **example
 )
 where = tracking(out, dbutils.widgets.get("experiment") or None)
-trained = train_tracked(splits, out, where, config, loader)
+trained = train_tracked(splits, out, where, config, loader, fold=fold)
 judged = evaluate_tracked(
-    splits, trained.result.model_path, out, where, trained.run_id, config=LoaderConfig(**example)
+    splits,
+    trained.result.model_path,
+    out,
+    where,
+    trained.run_id,
+    config=LoaderConfig(**example),
+    fold=fold,
 )
 scores = judged.result.scores
 print(f"model: {trained.result.model_path} (best epoch {trained.result.best_epoch})")
@@ -122,6 +134,26 @@ for figure in evaluation_figures(judged.result, map_start_day).values():
 # COMMAND ----------
 
 # MAGIC %md
+# MAGIC Cross-validation (`cross_validate` = `true`, a dataset split into folds): every fold's
+# MAGIC selection trained and judged as a child run of one parent run; each fold's test accuracy by
+# MAGIC start day (grey), their mean (black) and one standard deviation around it (band).
+
+# COMMAND ----------
+
+import os
+
+from cropseries.figures.train import accuracy_spread
+from cropseries.train.crossval import cross_validate
+
+if parse_flag(dbutils.widgets.get("cross_validate")):
+    validation = cross_validate(splits, os.path.join(out, "folds"), where, config, loader)
+    summary = validation.summary()
+    print(f"test accuracy {summary['accuracy_mean']:.3f} +- {summary['accuracy_std']:.3f}")
+    accuracy_spread(validation.start_days, validation.by_start_day).show()
+
+# COMMAND ----------
+
+# MAGIC %md
 # MAGIC The whole run on one page, to download from the volume and open offline or send to a
 # MAGIC colleague: the split, the statistics, the loader's view of a few pixels and this training
 # MAGIC run (docs/report.md).
@@ -133,6 +165,6 @@ import os
 from cropseries.report.build import write_report
 
 report = dbutils.widgets.get("report") or os.path.join(out, "report.html")
-if report != "none":
+if report != "none" and fold is None:  # the report covers a train/val/test split
     size = write_report(splits, repository_path(REPO, report), train=out)
     print(f"wrote the report to {report} ({size / 1e6:.1f} MB)")

@@ -149,7 +149,7 @@ def test_a_failed_run_leaves_the_previous_output_untouched(
 def test_a_crash_before_the_report_leaves_no_output(spark, damaged, tmp_path, monkeypatch):
     import cropseries.split.stage as stage
 
-    def crash(staging):
+    def crash(staging, splits):
         raise OSError("disk full")
 
     monkeypatch.setattr(stage, "_lay_out", crash)

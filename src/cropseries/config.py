@@ -20,6 +20,32 @@ from cropseries.split_dataset import SPLITS
 
 #: How 01_split can assign rows to splits (see `cropseries.split.strategies`).
 SPLIT_STRATEGIES: tuple[str, ...] = ("year", "block", "year+block")
+#: How 01_split can assign rows to cross-validation folds (see `cropseries.split.folds`).
+FOLD_KINDS: tuple[str, ...] = ("block", "year", "box")
+
+
+@dataclass(frozen=True)
+class FoldSpec:
+    """Cross-validation folds: `kind` "block" (`count` spatial-block folds, stratified by
+    class), "year" (leave one year out) or "box" (leave one bounding box out)."""
+
+    kind: str
+    count: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.count}" if self.count is not None else self.kind
+
+
+def parse_folds(text: str) -> FoldSpec:
+    """Folds from a widget or argument: "block:5", "year" or "box"."""
+    kind, _, count = text.strip().partition(":")
+    if kind not in FOLD_KINDS or (kind == "block") != bool(count):
+        raise ConfigError(f"folds {text!r}: use block:K (K >= 3), year or box", value=text)
+    if kind != "block":
+        return FoldSpec(kind)
+    if not count.isdigit() or int(count) < 3:
+        raise ConfigError(f"folds {text!r}: K in block:K must be a whole number >= 3", value=text)
+    return FoldSpec(kind, int(count))
 
 
 def parse_years(text: str) -> tuple[int, ...]:
@@ -41,6 +67,16 @@ def parse_bands(text: str) -> tuple[str, ...] | None:
     """Band names from a widget or argument: "B08,B04" gives ("B08", "B04"); "" gives None
     (all 12, the course's). Checked by `LoaderConfig`."""
     return parse_names(text) or None
+
+
+def parse_fold(text: str) -> int | str | None:
+    """A fold from a widget or argument: "" gives None (no folds), "2" gives 2, "all" all."""
+    value = text.strip()
+    if not value or value == "all":
+        return value or None
+    if not value.isdigit():
+        raise ConfigError(f"fold {text!r}: a fold number (0, 1, ...) or 'all'", value=text)
+    return int(value)
 
 
 def parse_flag(text: str) -> bool:
@@ -84,12 +120,18 @@ class SplitConfig:
     only)."""
     codec: str = DEFAULT_CODEC
     """Element type of the byte columns (course: uint16 big-endian)."""
+    folds: str | None = None
+    """Cross-validation folds instead of train/val/test (not in the course): "block:K",
+    "year" or "box" (`parse_folds`); the strategy, years and fractions are then unused, and
+    double crops are excluded, since every fold both trains and tests."""
 
     def __post_init__(self) -> None:
         """Store sequences as tuples (the CLI and widgets pass lists) and reject bad values."""
         _store_tuples(
             self, ("train_years", "val_years", "test_years", "fractions", "double_crops_in")
         )
+        if self.folds is not None:
+            parse_folds(self.folds)
         if self.strategy not in SPLIT_STRATEGIES:
             raise ConfigError(f"strategy {self.strategy!r}: choose one of {SPLIT_STRATEGIES}")
         years = [y for s in SPLITS for y in self.years[s]]
@@ -114,6 +156,11 @@ class SplitConfig:
         if self.double_crops_in is not None:
             return self.double_crops_in
         return load_legend(self.legend).keep_double_crops_in
+
+    @property
+    def fold_spec(self) -> FoldSpec | None:
+        """The parsed `folds`, or None for the train/val/test split."""
+        return None if self.folds is None else parse_folds(self.folds)
 
     @property
     def years(self) -> dict[str, tuple[int, ...]]:

@@ -8,6 +8,12 @@ from plotly.colors import qualitative
 SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
 
 
+def split_colours(splits: tuple[str, ...]) -> dict[str, str]:
+    """One colour per split: train, val and test's own, a fold's by its position."""
+    palette = qualitative.D3
+    return {s: SPLIT_COLOURS.get(s, palette[i % len(palette)]) for i, s in enumerate(splits)}
+
+
 def class_colours(classes: tuple[str, ...]) -> dict[str, str]:
     """One colour per class, by its position in the legend, the same in every figure."""
     palette = qualitative.Plotly

@@ -13,7 +13,7 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cropseries.figures.colours import SPLIT_COLOURS, class_colours
+from cropseries.figures.colours import class_colours, split_colours
 from cropseries.split.checks import REASONS
 from cropseries.split.report import SplitReport
 from cropseries.split_dataset import SPLITS, dataset_legend, split_path
@@ -28,7 +28,7 @@ def map_sample(spark, report: SplitReport, max_points: int = 20_000, seed: int =
 
     root = report.output_path.rstrip("/")
     rows = spark.read.option("basePath", spark_path(root)).parquet(
-        *[spark_path(split_path(root, s)) for s in SPLITS]
+        *[spark_path(split_path(root, s)) for s in report.splits]
     )
     total = sum(report.pixels.values())
     fraction = min(1.0, max_points / total) if total else 1.0
@@ -43,13 +43,14 @@ def map_sample(spark, report: SplitReport, max_points: int = 20_000, seed: int =
     )
 
 
-def split_map(points) -> go.Figure:
+def split_map(points, splits: tuple[str, ...] = SPLITS) -> go.Figure:
     """Pixel locations (a frame with split, lon, lat, block_id) coloured by split, one panel
-    per split on shared lon/lat axes; a pixel's block on hover."""
+    per split (or fold) on shared lon/lat axes; a pixel's block on hover."""
     fig = make_subplots(
-        rows=1, cols=len(SPLITS), subplot_titles=SPLITS, shared_xaxes=True, shared_yaxes=True
+        rows=1, cols=len(splits), subplot_titles=splits, shared_xaxes=True, shared_yaxes=True
     )
-    for col, split in enumerate(SPLITS, 1):
+    colours = split_colours(splits)
+    for col, split in enumerate(splits, 1):
         part = points[points["split"] == split]
         fig.add_trace(
             go.Scatter(
@@ -57,7 +58,7 @@ def split_map(points) -> go.Figure:
                 y=part["lat"],
                 mode="markers",
                 name=f"{split} ({len(part):,})",
-                marker={"size": 3, "color": SPLIT_COLOURS[split]},
+                marker={"size": 3, "color": colours[split]},
                 customdata=part["block_id"],
                 hovertemplate="lon %{x:.4f}, lat %{y:.4f}<br>block %{customdata}<extra></extra>",
             ),
@@ -80,7 +81,9 @@ def class_counts(report: SplitReport, classes: tuple[str, ...]) -> go.Figure:
     """Rows per class (before the vegetation rule) in each split and year: one stacked bar per
     split and year, a segment per class of `classes` (the legend's order and colours)."""
     groups = [
-        (split, year) for split in SPLITS for year in sorted(report.classes_by_year.get(split, {}))
+        (split, year)
+        for split in report.splits
+        for year in sorted(report.classes_by_year.get(split, {}))
     ]
     colours = class_colours(classes)
     fig = go.Figure(
@@ -128,7 +131,7 @@ def split_figures(spark, report: SplitReport, max_points: int = 20_000) -> list[
     colours of the dataset's legend), exclusions."""
     classes = dataset_legend(report.output_path).classes
     return [
-        split_map(map_sample(spark, report, max_points)),
+        split_map(map_sample(spark, report, max_points), report.splits),
         class_counts(report, tuple(classes)),
         exclusions(report),
     ]

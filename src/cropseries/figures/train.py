@@ -13,6 +13,27 @@ from cropseries.figures.colours import class_colours
 from cropseries.train.metrics import Scores
 
 
+def _course_markers(fig: go.Figure) -> None:
+    """The course's published accuracy by start day (real data), as diamonds."""
+    course_days, course_accuracy = zip(*COURSE_ACCURACY_BY_START_DAY.items(), strict=True)
+    fig.add_scatter(
+        x=course_days,
+        y=course_accuracy,
+        mode="markers",
+        marker={"symbol": "diamond", "size": 11, "color": "crimson"},
+        name="course, real data (published)",
+    )
+
+
+def _start_day_axes(fig: go.Figure, title: str) -> None:
+    fig.update_layout(
+        title=title,
+        xaxis_title="window start (days since the series' first image)",
+        yaxis_title="fraction correct",
+        yaxis_range=[0, 1],
+    )
+
+
 def training_curves(history: dict[str, list[float]], best_epoch: int | None = None) -> go.Figure:
     """Loss and accuracy per epoch, train beside val; the restored epoch marked."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
@@ -65,20 +86,35 @@ def accuracy_by_start_day(scores: Scores, title: str = "Test accuracy by start d
         line_color="grey",
         annotation_text=f"majority class {scores.majority_rate:.2f}",
     )
-    course_days, course_accuracy = zip(*COURSE_ACCURACY_BY_START_DAY.items(), strict=True)
+    _course_markers(fig)
+    _start_day_axes(fig, title)
+    return fig
+
+
+def accuracy_spread(
+    start_days: tuple[int, ...],
+    by_fold: np.ndarray,
+    title: str = "Test accuracy by start day, over cross-validation folds",
+) -> go.Figure:
+    """Each fold's test accuracy by start day (`by_fold` [folds, start days]), their mean and
+    a band of one standard deviation (ddof 1) around it, beside the course's curve."""
+    fig = go.Figure()
+    days = list(start_days)
+    mean, std = by_fold.mean(axis=0), by_fold.std(axis=0, ddof=1)
     fig.add_scatter(
-        x=course_days,
-        y=course_accuracy,
-        mode="markers",
-        marker={"symbol": "diamond", "size": 11, "color": "crimson"},
-        name="course, real data (published)",
+        x=days + days[::-1],
+        y=np.concatenate([mean + std, (mean - std)[::-1]]),
+        fill="toself",
+        fillcolor="rgba(76, 120, 168, 0.25)",
+        line={"width": 0},
+        name="mean +- 1 std",
+        hoverinfo="skip",
     )
-    fig.update_layout(
-        title=title,
-        xaxis_title="window start (days since the series' first image)",
-        yaxis_title="fraction correct",
-        yaxis_range=[0, 1],
-    )
+    for fold, accuracy in enumerate(by_fold):
+        fig.add_scatter(x=days, y=accuracy, name=f"fold {fold}", line={"color": "grey", "width": 1})
+    fig.add_scatter(x=days, y=mean, name="mean", line={"color": "black", "width": 3})
+    _course_markers(fig)
+    _start_day_axes(fig, title)
     return fig
 
 

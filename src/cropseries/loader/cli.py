@@ -22,21 +22,33 @@ from cropseries.split_dataset import stats_path
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, split: str) -> None:
-    """--splits, --split, --stats, --layout."""
+    """--splits, --split, --fold, --stats, --layout."""
     parser.add_argument(
         "--splits", required=True, help="split dataset (01_split output) or course-layout dataset"
     )
     parser.add_argument("--split", default=split, help="split to read (default: %(default)s)")
+    add_fold_argument(parser, "read SPLIT (train, val or test) of fold F's selection")
     parser.add_argument(
         "--stats",
-        help="stats.json of 02_stats (default: SPLITS/stats.json); 'course' for the course's "
-        "published constants",
+        help="stats.json of 02_stats (default: SPLITS/stats.json, or SPLITS/stats-fold<F>.json "
+        "with --fold); 'course' for the course's published constants",
     )
     parser.add_argument(
         "--layout",
         choices=("auto", "split", "course"),
         default="auto",
         help="input layout (default: split if SPLITS has split=<name>/ folders, else course)",
+    )
+
+
+def add_fold_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """--fold F, for a dataset that 01_split split into cross-validation folds."""
+    parser.add_argument(
+        "--fold",
+        type=at_least(0),
+        default=None,
+        metavar="F",
+        help=f"a dataset split into folds (01_split --folds): {what}",
     )
 
 
@@ -146,10 +158,11 @@ def plan_from(args: argparse.Namespace, **kwargs):
     """The loader `Plan` a command's arguments describe: input, statistics, options, split."""
     return plan(
         args.splits,
-        args.stats or stats_path(args.splits),
+        args.stats or stats_path(args.splits, args.fold),
         config_from(args),
         split=args.split,
         layout=args.layout,
+        fold=args.fold,
         **kwargs,
     )
 

@@ -130,14 +130,17 @@ def overview(
     val_split: str = "val",
     layout: str = "auto",
     pixels: int = 12,
+    fold: int | None = None,
 ) -> Overview:
     """Build the training dataset of `train_split` and the evaluation dataset of `val_split`
-    ((x, y) batches), describe the first training batch and inspect `pixels` pixels."""
+    ((x, y) batches; of cross-validation fold `fold`'s selection, if given), describe the
+    first training batch and inspect `pixels` pixels."""
     from cropseries.loader.pipeline import evaluation_dataset, training_dataset
 
-    train = training_dataset(splits, stats, config, split=train_split, layout=layout)
-    val = evaluation_dataset(splits, stats, config, split=val_split, extras=False, layout=layout)
+    where = {"layout": layout, "fold": fold}
+    train = training_dataset(splits, stats, config, split=train_split, **where)
+    val = evaluation_dataset(splits, stats, config, split=val_split, extras=False, **where)
     x, y = next(iter(train))
-    job = plan(splits, stats, config, training=True, split=train_split, layout=layout)
+    job = plan(splits, stats, config, training=True, split=train_split, **where)
     summary = batch_summary({"x": x.numpy(), "y": y.numpy()}, job.legend.classes)
     return Overview(train, val, summary, inspect_pixels(job, pixels, seed=config.seed or 0))

@@ -101,11 +101,16 @@ def plan(
     extras: bool = False,
     layout: str = "auto",
     sequence: bool = False,
+    fold: int | None = None,
 ) -> Plan:
-    """Open the input and the statistics now, so bad input fails before the first batch."""
+    """Open the input and the statistics now, so bad input fails before the first batch.
+
+    With `fold`, `split` is read from the folds of that fold's selection of a dataset split
+    into folds (`split_dataset.fold_parts`); `stats` should then be that fold's.
+    """
     config = config or LoaderConfig()
+    source = open_input(path, split, layout, fold)
     normalization = as_normalization(stats)
-    source = open_input(path, split, layout)
     shard = shard or Shard()
     shard.select(source.units)
     if source.dataset is None:
@@ -443,6 +448,7 @@ def training_dataset(
     extras: bool = False,
     layout: str = "auto",
     sequence: bool = False,
+    fold: int | None = None,
 ):
     """Training batches: `(x, y)`, x float32 [batch, 25, 12] normalized bands, y float32
     one-hot [batch, 7]; or a dict (x, y, and `EXTRAS` if `extras`, `SEQUENCE` if
@@ -451,7 +457,7 @@ def training_dataset(
     `path` is a split dataset (rows of `split=<split>/`) or a course-layout dataset
     (`layout="course"`, or found automatically). `stats` is a stats.json path (or the split
     directory holding it), a `Normalization`, or None or "course" for the course's
-    published constants. Each iteration is an
+    published constants; `fold` selects a cross-validation fold (`plan`). Each iteration is an
     epoch with new random windows and order; `config.seed` makes the epochs repeatable.
     """
     return to_dataset(
@@ -465,6 +471,7 @@ def training_dataset(
             extras=extras,
             layout=layout,
             sequence=sequence,
+            fold=fold,
         )
     )
 
@@ -480,12 +487,14 @@ def evaluation_dataset(
     extras: bool = True,
     layout: str = "auto",
     sequence: bool = False,
+    fold: int | None = None,
 ):
     """Evaluation batches: every row of `split` at every start day (`config.eval_start_days`
     unless given), in file, row, then start-day order; no random draws.
 
     A dict with x, y and `EXTRAS` (pixel id, start day, ...), or `(x, y)` if not `extras`;
-    `sequence` adds `SEQUENCE` (the kept images unbucketed) to the dict.
+    `sequence` adds `SEQUENCE` (the kept images unbucketed) to the dict; `fold` selects a
+    cross-validation fold (`plan`).
     """
     return to_dataset(
         plan(
@@ -499,6 +508,7 @@ def evaluation_dataset(
             extras=extras,
             layout=layout,
             sequence=sequence,
+            fold=fold,
         )
     )
 

@@ -120,20 +120,30 @@ class Chunk:
     cdl_code: np.ndarray | None = None
 
 
-def open_input(path: str, split: str = "train", layout: str = "auto") -> Input:
+def open_input(
+    path: str, split: str = "train", layout: str = "auto", fold: int | None = None
+) -> Input:
     """Find the files of `split` under `path` and list their row groups.
 
     `layout` is "split" (01_split's output: `path/split=<split>/`, or that folder itself),
     "course" (a course-layout dataset; `split` then only names its role, e.g. whether
-    double crops are kept) or "auto" (split if `split=` folders are there). Raises
-    LoaderError if there is nothing to read.
+    double crops are kept) or "auto" (split if `split=` folders are there). With `fold`, `path`
+    is a dataset split into folds and `split` (train, val or test) is read from the folds of
+    that fold's selection (`split_dataset.fold_parts`). Raises LoaderError if there is
+    nothing to read.
     """
     if layout not in ("auto", "split", "course"):
         raise ConfigError(f"layout={layout!r}: choose 'auto', 'split' or 'course'")
     fs, root = resolve(path)
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
         raise LoaderError(f"{path}: no such file or directory")
-    kind, split, files, dataset = _files(path, split, layout)
+    if fold is None:
+        kind, split, files, dataset = _files(path, split, layout)
+    else:
+        try:
+            kind, files, dataset = "split", split_files(path, split, fold), path
+        except LayoutError as err:
+            raise LoaderError(str(err)) from err
     units, footers = _row_groups(files, fs)
     if not units:
         raise LoaderError(f"{path}: split {split!r} has no rows ({len(files)} Parquet files)")

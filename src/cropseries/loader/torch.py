@@ -26,7 +26,8 @@ class LoaderDataset(IterableDataset):
     `sequence` (`pipeline.SEQUENCE`).
 
     `training` draws random windows and shuffles (epoch n's draws after `set_epoch(n)`, the
-    same for a seed); otherwise the loader's evaluation mode, deterministic. `rank` and
+    same for a seed); otherwise the loader's evaluation mode, deterministic. `fold` selects a
+    cross-validation fold (`pipeline.plan`). `rank` and
     `world_size` default to `torch.distributed`'s when it is initialized, else a single
     process. The decoded-series cache (`LoaderConfig.cache_mb`) serves later epochs with
     `num_workers=0`; DataLoader worker processes stream (DataLoader starts them anew each
@@ -45,17 +46,18 @@ class LoaderDataset(IterableDataset):
         extras: bool = False,
         sequence: bool = False,
         layout: str = "auto",
+        fold: int | None = None,
         rank: int | None = None,
         world_size: int | None = None,
     ):
         super().__init__()
         self.path, self.stats, self.config = path, stats, config or LoaderConfig()
-        self.training, self.split, self.layout = training, split, layout
+        self.training, self.split, self.layout, self.fold = training, split, layout, fold
         self.extras, self.sequence = extras, sequence
         self.rank, self.world_size = _distributed(rank, world_size)
         self.epoch = 0
         self._epochs: dict[Shard, Epochs] = {}
-        checked = plan(path, stats, self.config, training=training, split=split, layout=layout)
+        checked = self._plan(Shard())
         self.classes: tuple[str, ...] = tuple(checked.legend.classes)
         """The names of y's columns, in order (the legend's classes)."""
 
@@ -96,6 +98,7 @@ class LoaderDataset(IterableDataset):
             extras=self.extras,
             layout=self.layout,
             sequence=self.sequence,
+            fold=self.fold,
         )
 
     def __getstate__(self) -> dict:

@@ -25,7 +25,7 @@ from cropseries.report.page import Figure, Section, Table, render
 from cropseries.report.samples import band_sample, location_sample
 from cropseries.split.report import SplitReport
 from cropseries.split.stage import read_report
-from cropseries.split_dataset import SPLITS, dataset_legend, stats_path
+from cropseries.split_dataset import dataset_legend, stats_path
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _config_rows(prefix: str, config: dict) -> list[tuple]:
 def run_section(report: SplitReport, stats, training: dict | None) -> Section:
     """Where the data came from, every row accounted for, and each stage's configuration."""
     rows = [("input rows", report.input_rows)]
-    rows += [(f"{split} rows", report.rows.get(split, 0)) for split in SPLITS]
+    rows += [(f"{split} rows", count) for split, count in report.rows.items()]
     rows += [(f"excluded: {reason}", count) for reason, count in report.excluded.items()]
     balance = report.split_rows + report.excluded_rows
     rows.append(("split + excluded = input", "yes" if balance == report.input_rows else "NO"))
@@ -125,7 +125,7 @@ def split_section(
     size = report.config.get("block_size_m", "?")
     figures = [
         Figure(
-            split_map(points),
+            split_map(points, report.splits),
             f"Where the pixels of each split lie: up to {sampling.map_points:,} pixels per "
             f"split drawn at random (seed {sampling.seed}), one panel per split, longitude "
             f"against latitude at true scale. The split strategy is '{strategy}': a year split "

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from cropseries.config import StatsConfig
 from cropseries.figures.stats import BandSample
 from cropseries.reader import local_path
-from cropseries.split_dataset import SPLITS, split_files
+from cropseries.split_dataset import split_files, split_names
 
 
 def _row_groups(root: str, split: str) -> list[tuple[pq.ParquetFile, int]]:
@@ -30,7 +30,7 @@ def location_sample(root: str, per_split: int = 3000, seed: int = 0) -> pd.DataF
     keys), so memory holds the sample and one row group of those three columns."""
     rng = np.random.default_rng(seed)
     parts = []
-    for split in SPLITS:
+    for split in split_names(local_path(root)):
         kept, keys = None, np.zeros(0)
         for file, group in _row_groups(root, split):
             table = file.read_row_group(group, columns=["lon", "lat", "block_id"])

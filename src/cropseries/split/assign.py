@@ -2,11 +2,15 @@
 
 `assign_rows` turns course-layout rows (as Spark reads them) into split-dataset rows: CDL
 code, label, double-crop flag, pixel and block ids, then `reason` (null for a usable row)
-and `split` ("train", "val", "test" or "excluded"). It is pure column arithmetic: no
-reading, writing or counting, which is `stage`'s business.
+and `split` ("train", "val", "test", a fold's "fold<f>", or "excluded"). It is column
+arithmetic (folds add a small aggregation, see `folds`): no writing or counting, which is
+`stage`'s business.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from cropseries.config import SplitConfig
 from cropseries.geo import albers_xy, cell_id, pixel_id
@@ -14,11 +18,22 @@ from cropseries.layout import RAW_COLUMNS
 from cropseries.legend import load_legend
 from cropseries.split import labels
 from cropseries.split.checks import has_location, row_problem
+from cropseries.split.folds import assign_folds
 from cropseries.split.strategies import strategy
-from cropseries.split_dataset import EXCLUDED
+from cropseries.split_dataset import EXCLUDED, SPLITS
 
 
-def assign_rows(rows, config: SplitConfig):
+@dataclass(frozen=True)
+class Assigned:
+    """The rows to write (with `split`), the split names they use in order, and what each
+    fold holds out (None without folds)."""
+
+    rows: Any
+    splits: tuple[str, ...]
+    held_out: tuple[str, ...] | None = None
+
+
+def assign_rows(rows, config: SplitConfig) -> Assigned:
     """Add the derived columns (`split_dataset.DERIVED_COLUMNS`) and `split` to a DataFrame of
     the course columns plus bbox, year.
 
@@ -40,13 +55,21 @@ def assign_rows(rows, config: SplitConfig):
         pixel_id(lon, lat).alias("pixel_id"),
         cell_id(x, y, config.block_size_m).alias("block_id"),
     )
-    assignment = strategy(config)
+    splits, held_out = SPLITS, None
+    if config.fold_spec is None:
+        assignment = strategy(config)
+    else:
+        folds = assign_folds(derived, config.fold_spec, config)
+        derived, assignment = folds.rows, folds.assignment
+        splits, held_out = folds.names, folds.held_out
     double_crop_here = F.col("is_double_crop") & ~assignment.split.isin(*config.kept_double_crops)
     reason = F.coalesce(
         row_problem(config.codec),
         F.when(assignment.split.isNull(), assignment.reason),
         F.when(double_crop_here, F.lit("double_crop")),
     )
-    return derived.withColumn("reason", reason).withColumn(
-        "split", F.when(F.col("reason").isNull(), assignment.split).otherwise(F.lit(EXCLUDED))
-    )
+    split = F.when(F.col("reason").isNull(), assignment.split).otherwise(F.lit(EXCLUDED))
+    written = derived.withColumn("reason", reason).withColumn("split", split)
+    if held_out is not None:
+        written = written.drop("fold")
+    return Assigned(written, splits, held_out)

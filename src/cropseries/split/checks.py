@@ -40,7 +40,10 @@ REASONS: dict[str, str] = {
     "CDL legend, nor an older alias)",
     "year_not_in_split": "the year is in none of the configured splits (year, year+block)",
     "year_block_mismatch": "year+block: the year's split and the block's split differ",
-    "double_crop": "a double crop in a split that does not keep them (double_crops_in)",
+    "double_crop": "a double crop in a split that does not keep them (double_crops_in; with "
+    "folds, every fold, since each fold also trains)",
+    "no_fold": "folds: the row's block, year or box got no fold (not expected: counted so that "
+    "nothing is dropped)",
 }
 
 _PARTITION_DIRS = re.compile(r"(?:^|/)bbox=[^/]+/year=\d{4}/[^/]+$")

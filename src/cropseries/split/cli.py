@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=_DEFAULT.strategy,
         help="year: as the course; block: spatial blocks; year+block: both (default: %(default)s)",
     )
+    parser.add_argument(
+        "--folds",
+        help="cross-validation folds instead of train/val/test: block:K (K spatial-block folds, "
+        "stratified by class), year (leave one year out) or box (leave one box out)",
+    )
     parser.add_argument("--seed", type=int, default=_DEFAULT.seed, help="seeds the block hash")
     for split in SPLITS:
         parser.add_argument(
@@ -82,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         legend=args.legend,
         double_crops_in=args.double_crops_in,
         codec=args.codec,
+        folds=args.folds,
     )
     report = run_split(local_session(), args.input, args.output, config)
     print(report.to_json() if args.json else report.summary())

@@ -1,7 +1,8 @@
 """How close held-out pixels are to training pixels, computed in Spark without collecting pixels.
 
 Input is one row per pixel location and split (`split`, `pixel_id`, EPSG:5070 `x`, `y`
-metres). For val and test pixels we find the nearest train pixel within 100 m and 1 km by
+metres). For val and test pixels (or each fold's, against the folds it trains with) we find
+the nearest train pixel within 100 m and 1 km by
 joins on square grid cells (the nearest train pixel within r lies in the pixel's cell of
 edge r or one of the 8 around it), and, when none lies within 1 km, the exact minimum
 distance by a coarse-to-fine search over occupied cells. Distances are planar in EPSG:5070.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 
 from cropseries.geo import albers_xy, cell_index
-from cropseries.split_dataset import SPLITS
+from cropseries.split_dataset import SPLITS, fold_parts
 
 #: Splits measured against train.
 HELD_OUT: tuple[str, ...] = ("val", "test")
@@ -82,13 +83,30 @@ def nearest_train(held, train, radius_m: float, cells_per_radius: int = 1):
     )
 
 
-def distance_to_train(spark, points) -> dict[str, dict]:
+def training_splits(splits: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each held-out split and the splits it is measured against: val and test against
+    train, or each fold against the folds that train when it is the test fold."""
+    if tuple(splits) == SPLITS:
+        return {held: ("train",) for held in HELD_OUT}
+    return {fold: fold_parts(len(splits), f)["train"] for f, fold in enumerate(splits)}
+
+
+def distance_to_train(spark, points, against: dict | None = None) -> dict[str, dict]:
     """Per held-out split: pixels, how many lie within 100 m / 1 km of a train pixel (and the
-    fractions), and the minimum distance to a train pixel in metres (None without train)."""
+    fractions), and the minimum distance to a train pixel in metres (None without train).
+
+    `against` maps each held-out split to its training splits (`training_splits`; by
+    default val and test against train).
+    """
+    against = against or training_splits(SPLITS)
+    return {held: _distances(spark, points, held, trains) for held, trains in against.items()}
+
+
+def _distances(spark, points, held_split: str, train_splits: tuple[str, ...]) -> dict:
     from pyspark.sql import functions as F
 
-    train = points.where(F.col("split") == "train")
-    held = points.where(F.col("split").isin(*HELD_OUT))
+    train = points.where(F.col("split").isin(*train_splits))
+    held = points.where(F.col("split") == held_split)
     near, far = RADII_M
     within_near = nearest_train(held, train, near)
     outside_near = held.join(within_near, ["split", "pixel_id"], "left_anti")
@@ -102,38 +120,37 @@ def distance_to_train(spark, points) -> dict[str, dict]:
         )
 
     no_distance = F.lit(None).cast("double")
+    trains = F.lit("train")
     rows = (
-        summary(points, "all", no_distance)
+        summary(held, "all", no_distance)
+        .unionByName(summary(train.withColumn("split", trains), "all", no_distance))
         .unionByName(summary(within_near, "near", F.col("distance_m")))
         .unionByName(summary(within_far, "far", F.col("distance_m")))
         .collect()
     )
     counted = {(r["split"], r["kind"]): (r["pixels"], r["min_m"]) for r in rows}
-    report = {}
-    for split in HELD_OUT:
-        total, _ = counted.get((split, "all"), (0, None))
-        n_near, min_near = counted.get((split, "near"), (0, None))
-        n_far, min_far = counted.get((split, "far"), (0, None))
-        minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
-        if minimum is None and total and ("train", "all") in counted:
-            minimum = far_min_distance(spark, points, split)
-        report[split] = {
-            "pixels": total,
-            "within_100m": n_near,
-            "within_1km": n_near + n_far,
-            "fraction_within_100m": n_near / total if total else None,
-            "fraction_within_1km": (n_near + n_far) / total if total else None,
-            "min_distance_to_train_m": minimum,
-        }
-    return report
+    total, _ = counted.get((held_split, "all"), (0, None))
+    n_near, min_near = counted.get((held_split, "near"), (0, None))
+    n_far, min_far = counted.get((held_split, "far"), (0, None))
+    minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
+    if minimum is None and total and ("train", "all") in counted:
+        minimum = far_min_distance(spark, points, held_split, train_splits)
+    return {
+        "pixels": total,
+        "within_100m": n_near,
+        "within_1km": n_near + n_far,
+        "fraction_within_100m": n_near / total if total else None,
+        "fraction_within_1km": (n_near + n_far) / total if total else None,
+        "min_distance_to_train_m": minimum,
+    }
 
 
-def _cells(points, split: str, size_m: float):
-    """Distinct occupied cells (cx, cy) of edge `size_m` of one split's pixels."""
+def _cells(points, splits: tuple[str, ...], size_m: float):
+    """Distinct occupied cells (cx, cy) of edge `size_m` of the pixels of `splits`."""
     from pyspark.sql import functions as F
 
     return (
-        points.where(F.col("split") == split)
+        points.where(F.col("split").isin(*splits))
         .select(
             cell_index(F.col("x"), size_m).alias("cx"), cell_index(F.col("y"), size_m).alias("cy")
         )
@@ -158,9 +175,11 @@ def _with_bounds(pairs, size_m: float):
     )
 
 
-def far_min_distance(spark, points, split: str) -> float:
-    """Exact minimum distance (metres) between `split`'s pixels and train pixels, for sets
-    more than 1 km apart, without a pixel cross join.
+def far_min_distance(
+    spark, points, split: str, train_splits: tuple[str, ...] = ("train",)
+) -> float:
+    """Exact minimum distance (metres) between `split`'s pixels and the pixels of
+    `train_splits`, for sets more than 1 km apart, without a pixel cross join.
 
     Grows square cells (1 km x 4**level) until some held cell has a train cell within
     `_REACH` cells whose farthest points are closer than any cell beyond reach; then walks
@@ -172,7 +191,7 @@ def far_min_distance(spark, points, split: str) -> float:
     base = RADII_M[-1]
     for level in range(1, _MAX_LEVEL + 1):
         size = base * _FANOUT**level
-        held = _cells(points, split, size).select(
+        held = _cells(points, (split,), size).select(
             F.col("cx").alias("hx0"),
             F.col("cy").alias("hy0"),
             F.explode(_offsets(_REACH)).alias("o"),
@@ -183,7 +202,7 @@ def far_min_distance(spark, points, split: str) -> float:
             F.col("hx0").alias("hx"),
             F.col("hy0").alias("hy"),
         )
-        train = _cells(points, "train", size).select(
+        train = _cells(points, train_splits, size).select(
             F.col("cx").alias("tx"), F.col("cy").alias("ty")
         )
         pairs = _with_bounds(near.join(train, ["tx", "ty"]), size)
@@ -200,13 +219,13 @@ def far_min_distance(spark, points, split: str) -> float:
         size = base * _FANOUT**lower
         parents = spark.createDataFrame(candidates, "phx long, phy long, ptx long, pty long")
         shift = int(math.log2(_FANOUT))
-        held = _cells(points, split, size).select(
+        held = _cells(points, (split,), size).select(
             F.col("cx").alias("hx"),
             F.col("cy").alias("hy"),
             F.shiftright("cx", shift).alias("phx"),
             F.shiftright("cy", shift).alias("phy"),
         )
-        train = _cells(points, "train", size).select(
+        train = _cells(points, train_splits, size).select(
             F.col("cx").alias("tx"),
             F.col("cy").alias("ty"),
             F.shiftright("cx", shift).alias("ptx"),
@@ -224,7 +243,7 @@ def far_min_distance(spark, points, split: str) -> float:
         cell_index(F.col("x"), base).alias("hx"),
         cell_index(F.col("y"), base).alias("hy"),
     )
-    train = points.where(F.col("split") == "train").select(
+    train = points.where(F.col("split").isin(*train_splits)).select(
         F.col("x").alias("qx"),
         F.col("y").alias("qy"),
         cell_index(F.col("x"), base).alias("tx"),
@@ -247,11 +266,11 @@ def pixel_points(rows):
     return located.select("split", "pixel_id", x.alias("x"), y.alias("y"))
 
 
-def shared_locations(points) -> dict[str, int]:
-    """Pixel locations present in more than one split, counted by the set of splits they
-    are in, e.g. {"train+test": 120}; {} when no location is shared."""
+def shared_locations(points, splits: tuple[str, ...] = SPLITS) -> dict[str, int]:
+    """Pixel locations present in more than one of `splits`, counted by the set of splits
+    they are in, e.g. {"train+test": 120}; {} when no location is shared."""
     from pyspark.sql import functions as F
 
     in_splits = points.groupBy("pixel_id").agg(F.array_sort(F.collect_set("split")).alias("s"))
     rows = in_splits.where(F.size("s") > 1).groupBy("s").count().collect()
-    return {"+".join(sorted(r["s"], key=SPLITS.index)): r["count"] for r in rows}
+    return {"+".join(sorted(r["s"], key=splits.index)): r["count"] for r in rows}

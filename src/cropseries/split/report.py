@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from cropseries.legend import load_legend
-from cropseries.split.leakage import distance_to_train, shared_locations
+from cropseries.split.leakage import distance_to_train, shared_locations, training_splits
 from cropseries.split_dataset import SPLITS
 
 
@@ -40,9 +40,16 @@ class SplitReport:
     shared_locations: dict[str, int]
     """Pixel locations found in more than one split, by the set of splits ("train+test")."""
     distance_to_train: dict[str, dict]
-    """Per held-out split: pixels, within_100m, within_1km, their fractions, and
-    min_distance_to_train_m (EPSG:5070 metres; None when train is empty)."""
+    """Per held-out split (each fold, with folds): pixels, within_100m, within_1km, their
+    fractions, and min_distance_to_train_m (EPSG:5070 metres; None when train is empty)."""
     seconds: float = 0.0
+    held_out: list[str] | None = None
+    """With folds: what each fold holds out, fold by fold (its year or box, or "blocks")."""
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The split names in order: train, val, test, or fold0 .. fold<K-1>."""
+        return tuple(self.rows)
 
     @property
     def split_rows(self) -> int:
@@ -73,19 +80,25 @@ class SplitReport:
     def summary(self) -> str:
         """A readable summary: rows, exclusions, classes and leakage per split."""
         lines = [
-            f"01_split {self.config.get('strategy')}: {self.input_path} -> {self.output_path}",
+            f"01_split {self._how()}: {self.input_path} -> {self.output_path}",
             f"  input rows {self.input_rows:,} = split rows {self.split_rows:,} "
             f"+ excluded {self.excluded_rows:,}  ({self.seconds:.1f} s)",
         ]
-        for split in SPLITS:
+        for split in self.splits:
             years = ", ".join(f"{y}: {n:,}" for y, n in sorted(self.rows_by_year[split].items()))
             lines.append(
                 f"  {split:<5} rows {self.rows[split]:>10,}  pixels {self.pixels[split]:>9,}  "
                 f"blocks {self.blocks[split]:>6,}  years {years or '-'}"
             )
-        for split in SPLITS:
+        for split in self.splits:
             mix = ", ".join(f"{c} {n:,}" for c, n in self.classes[split].items())
             lines.append(f"  classes {split}: {mix or '-'}")
+        missing = self.classes_missing()
+        if self.held_out is not None:
+            lines.append(
+                "  classes missing from a fold: "
+                + (", ".join(f"{f}: {', '.join(c)}" for f, c in missing.items()) or "none")
+            )
         if self.excluded:
             reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(self.excluded.items()))
             lines.append(f"  excluded: {reasons}")
@@ -96,12 +109,28 @@ class SplitReport:
                 continue
             minimum = d["min_distance_to_train_m"]
             lines.append(
-                f"  {split} vs train: min distance "
+                f"  {split} vs its train: min distance "
                 + ("- (no train)" if minimum is None else f"{minimum:,.1f} m")
                 + f", within 100 m {d['fraction_within_100m']:.1%}"
                 f", within 1 km {d['fraction_within_1km']:.1%}"
             )
         return "\n".join(lines)
+
+    def _how(self) -> str:
+        folds = self.config.get("folds")
+        if folds is None:
+            return str(self.config.get("strategy"))
+        held = self.held_out or []
+        return f"folds {folds}" + ("" if set(held) == {"blocks"} else f" ({' | '.join(held)})")
+
+    def classes_missing(self) -> dict[str, list[str]]:
+        """Per split, the classes other splits hold and it does not ({} when none is)."""
+        present = {c for split in self.splits for c, n in self.classes[split].items() if n}
+        missing = {
+            split: sorted(present - {c for c, n in self.classes[split].items() if n})
+            for split in self.splits
+        }
+        return {split: classes for split, classes in missing.items() if classes}
 
 
 def _nested(rows, *keys: str, value: str = "count") -> dict:
@@ -115,9 +144,22 @@ def _nested(rows, *keys: str, value: str = "count") -> dict:
     return out
 
 
-def measure(spark, split_rows, excluded, points, *, input_path, output_path, config, input_rows):
+def measure(
+    spark,
+    split_rows,
+    excluded,
+    points,
+    *,
+    input_path,
+    output_path,
+    config,
+    input_rows,
+    splits: tuple[str, ...] = SPLITS,
+    held_out: tuple[str, ...] | None = None,
+):
     """The report of a split dataset: `split_rows` (with `split`), `excluded` and `points`
-    (one row per split and location, see `leakage.pixel_points`) are Spark DataFrames."""
+    (one row per split and location, see `leakage.pixel_points`) are Spark DataFrames;
+    `splits` are its split names (the folds' with folds, which hold out `held_out`)."""
     from pyspark.sql import functions as F
 
     classes = load_legend(config.legend).classes
@@ -133,10 +175,10 @@ def measure(spark, split_rows, excluded, points, *, input_path, output_path, con
     )
     reasons = excluded.groupBy("reason").count().collect()
 
-    empty = {s: 0 for s in SPLITS}
-    rows, classes_total = dict(empty), {s: {} for s in SPLITS}
-    rows_by_year: dict[str, dict[str, int]] = {s: {} for s in SPLITS}
-    classes_by_year: dict[str, dict] = {s: {} for s in SPLITS}
+    empty = {s: 0 for s in splits}
+    rows, classes_total = dict(empty), {s: {} for s in splits}
+    rows_by_year: dict[str, dict[str, int]] = {s: {} for s in splits}
+    classes_by_year: dict[str, dict] = {s: {} for s in splits}
     for r in sorted(by_label, key=lambda r: (r["split"], r["year"], r["label"])):
         name, year = classes[r["label"]], str(r["year"])
         rows[r["split"]] += r["count"]
@@ -156,10 +198,11 @@ def measure(spark, split_rows, excluded, points, *, input_path, output_path, con
         excluded={r["reason"]: r["count"] for r in sorted(reasons, key=lambda r: r["reason"])},
         rows_by_year=rows_by_year,
         pixels=empty | {r["split"]: r["pixels"] for r in overall},
-        pixels_by_year={s: {} for s in SPLITS} | _nested(per_year, "split", "year", value="pixels"),
+        pixels_by_year={s: {} for s in splits} | _nested(per_year, "split", "year", value="pixels"),
         blocks=empty | {r["split"]: r["blocks"] for r in overall},
         classes=classes_total,
         classes_by_year=classes_by_year,
-        shared_locations=shared_locations(points),
-        distance_to_train=distance_to_train(spark, points),
+        shared_locations=shared_locations(points, splits),
+        distance_to_train=distance_to_train(spark, points, training_splits(splits)),
+        held_out=None if held_out is None else list(held_out),
     )

@@ -21,14 +21,13 @@ from cropseries.layout import COLUMNS
 from cropseries.legend import dump_legend, load_legend
 from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
-from cropseries.split.assign import assign_rows
+from cropseries.split.assign import Assigned, assign_rows
 from cropseries.split.checks import SplitError, SplitFailed, check_input, check_output
 from cropseries.split.leakage import pixel_points
 from cropseries.split.report import SplitReport, measure
 from cropseries.split_dataset import (
     EXCLUDED,
     REPORT_FILE,
-    SPLITS,
     excluded_path,
     legend_path,
     report_path,
@@ -96,7 +95,7 @@ def tidy_spark_files(root: str) -> list[str]:
     return sorted(files)
 
 
-def _lay_out(staging: str) -> None:
+def _lay_out(staging: str, splits: tuple[str, ...]) -> None:
     """Give Spark's output the contract's shape: tidy part names, `split=excluded` ->
     `excluded/`, no `_SUCCESS`, and one (possibly empty) file in every folder, so each split
     can be read even when it holds no rows."""
@@ -110,7 +109,7 @@ def _lay_out(staging: str) -> None:
         fs.delete_file(success)
     if fs.get_file_info(split_path(root, EXCLUDED)).type == pafs.FileType.Directory:
         fs.move(split_path(root, EXCLUDED), excluded_path(root))
-    for path in [*(split_path(root, s) for s in SPLITS), excluded_path(root)]:
+    for path in [*(split_path(root, s) for s in splits), excluded_path(root)]:
         if fs.get_file_info(path).type == pafs.FileType.NotFound:
             fs.create_dir(path)
             with fs.open_output_stream(_join(path, "part-00000.zstd.parquet")) as out:
@@ -134,9 +133,10 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         input_rows = _count_input(spark, input_path)
         if input_rows == 0:
             raise SplitError(f"{input_path}: the dataset has no rows")
-        _write(assign_rows(read_course(spark, input_path), config), staging)
-        _lay_out(staging)
-        report = _measure(spark, staging, input_path, output_path, config, input_rows)
+        assigned = assign_rows(read_course(spark, input_path), config)
+        _write(assigned.rows, staging)
+        _lay_out(staging, assigned.splits)
+        report = _measure(spark, staging, input_path, output_path, config, input_rows, assigned)
         if not report.accounted:
             raise SplitFailed(
                 f"rows do not add up: input {report.input_rows:,} != split {report.split_rows:,}"
@@ -154,9 +154,11 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
     return report
 
 
-def _measure(spark, staging, input_path, output_path, config, input_rows) -> SplitReport:
+def _measure(
+    spark, staging, input_path, output_path, config, input_rows, assigned: Assigned
+) -> SplitReport:
     """Count the report from the staged files; pixel locations go through a scratch folder."""
-    splits = [spark_path(split_path(staging, s)) for s in SPLITS]
+    splits = [spark_path(split_path(staging, s)) for s in assigned.splits]
     split_rows = spark.read.option("basePath", spark_path(staging)).parquet(*splits)
     excluded = spark.read.parquet(spark_path(excluded_path(staging)))
     scratch = _join(staging, "scratch-points")  # no "_": Spark skips such paths
@@ -171,6 +173,8 @@ def _measure(spark, staging, input_path, output_path, config, input_rows) -> Spl
             output_path=output_path,
             config=config,
             input_rows=input_rows,
+            splits=assigned.splits,
+            held_out=assigned.held_out,
         )
     finally:
         remove(scratch)

@@ -9,7 +9,8 @@ import argparse
 
 from cropseries.cli import argument_type
 from cropseries.codecs import CODECS, DEFAULT_CODEC
-from cropseries.config import parse_codes
+from cropseries.config import parse_codes, parse_fold
+from cropseries.errors import ConfigError
 from cropseries.layout import BANDS
 
 
@@ -21,6 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the split dataset written by 01_split (holds split=train/ ...)",
     )
     parser.add_argument("--out", help="where to write stats.json (default: SPLITS/stats.json)")
+    parser.add_argument(
+        "--fold",
+        type=argument_type(parse_fold),
+        default=None,
+        metavar="F",
+        help="a dataset split into folds (01_split --folds): the statistics of fold F's training "
+        "folds, into SPLITS/stats-fold<F>.json; 'all' for every fold",
+    )
     parser.add_argument(
         "--exclude-scl",
         type=argument_type(parse_codes),
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     """`python -m cropseries stats`: 02_stats on a local Spark Connect session; prints the bands."""
     from cropseries.config import StatsConfig
     from cropseries.session import local_session
-    from cropseries.split_dataset import stats_path
+    from cropseries.split_dataset import selected_folds, stats_path
     from cropseries.stats.stage import compute_stats
 
     config = StatsConfig(
@@ -69,15 +78,21 @@ def run(args: argparse.Namespace) -> int:
         legend=args.legend,
         codec=args.codec,
     )
-    stats = compute_stats(local_session(), args.splits, config, out=args.out)
-    print(
-        f"wrote {args.out or stats_path(args.splits)}: {stats.metadata['rows']} train rows, "
-        f"{stats.metadata['images']} images"
-    )
+    folds = selected_folds(args.splits, args.fold)
+    if args.out and len(folds) > 1:
+        raise ConfigError("--out names one file: leave it out with --fold all")
+    for fold in folds:
+        stats = compute_stats(local_session(), args.splits, config, out=args.out, fold=fold)
+        _print(stats, args.out or stats_path(args.splits, fold))
+    return 0
+
+
+def _print(stats, path: str) -> None:
+    """Where the statistics went, the bands' moments and the classes of every split."""
+    print(f"wrote {path}: {stats.metadata['rows']} train rows, {stats.metadata['images']} images")
     print(f"{'band':>5} {'count':>12} {'mean':>10} {'std':>10}")
     for band, count, mean, std in zip(BANDS, stats.count, stats.mean, stats.std, strict=True):
         print(f"{band:>5} {count:>12} {mean:>10.2f} {std:>10.2f}")
     for split, counts in stats.class_counts.items():
         pairs = zip(stats.classes, counts, strict=True)
         print(f"{split}: " + ", ".join(f"{name} {n}" for name, n in pairs))
-    return 0

@@ -32,7 +32,9 @@ from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
 from cropseries.split_dataset import (
     DERIVED_SCHEMA,
+    SPLITS,
     dataset_legend,
+    part_folders,
     split_files,
     split_names,
     split_path,
@@ -58,19 +60,44 @@ PARTIAL_SCHEMA = (
 
 @dataclass(frozen=True)
 class SplitFiles:
-    """One `split=<name>` directory: its Parquet files and their row count (from footers)."""
+    """A split: its `split=<name>` folders (one, or a fold selection's several), their
+    directories, Parquet files and row count (from footers)."""
 
     name: str
-    directory: str
+    folders: tuple[str, ...]
+    directories: tuple[str, ...]
     files: tuple[str, ...]
     rows: int
 
+    @property
+    def directory(self) -> str:
+        """The directories, for messages."""
+        return ", ".join(self.directories)
+
+    @staticmethod
+    def combined(name: str, parts: list[SplitFiles]) -> SplitFiles:
+        """The folders `parts` read as one split called `name`."""
+        return SplitFiles(
+            name=name,
+            folders=tuple(f for p in parts for f in p.folders),
+            directories=tuple(d for p in parts for d in p.directories),
+            files=tuple(f for p in parts for f in p.files),
+            rows=sum(p.rows for p in parts),
+        )
+
 
 def compute_stats(
-    spark, splits: str, config: StatsConfig | None = None, out: str | None = None
+    spark,
+    splits: str,
+    config: StatsConfig | None = None,
+    out: str | None = None,
+    fold: int | None = None,
 ) -> Stats:
     """Compute the statistics of a split dataset and write them to `out` (default
-    `<splits>/stats.json`); returns them.
+    `<splits>/stats.json`, or `<splits>/stats-fold<f>.json` for `fold`); returns them.
+
+    With `fold` (a dataset split into folds), the splits are those of fold `fold`'s
+    selection (`split_dataset.fold_parts`): the moments are of its training folds only.
 
     Band mean and population std (DN, float64 [12]) over the valid observations of the
     train split (DN != 0, SCL not in `config.exclude_scl`); rows per label for every split;
@@ -80,7 +107,7 @@ def compute_stats(
     """
     config = config or StatsConfig()
     legend = dataset_legend(splits, config.legend)
-    inventory = split_inventory(splits)
+    inventory = split_inventory(splits, fold)
     train = inventory["train"]
     counts = class_counts(_label_rows(spark, splits, inventory), legend, splits)
     counts = {name: counts.get(name, np.zeros(legend.num_classes, np.int64)) for name in inventory}
@@ -128,6 +155,7 @@ def compute_stats(
         metadata={
             "input": str(splits),
             "train": train.directory,
+            "fold": fold,
             "rows": rows,
             "images": images,
             "files": len(train.files),
@@ -138,12 +166,13 @@ def compute_stats(
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
-    write_stats(stats, out or stats_path(splits))
+    write_stats(stats, out or stats_path(splits, fold))
     return stats
 
 
-def split_inventory(splits: str) -> dict[str, SplitFiles]:
-    """Every `split=<name>` directory under `splits`, train first, checked from file footers.
+def split_inventory(splits: str, fold: int | None = None) -> dict[str, SplitFiles]:
+    """Every `split=<name>` directory under `splits`, train first, checked from file footers;
+    with `fold`, the train, val and test splits of that fold's selection instead.
 
     Raises `StatsError` if `splits` or its train split is missing or has no rows, or if a
     file is not readable Parquet or lacks a column this stage reads.
@@ -152,10 +181,20 @@ def split_inventory(splits: str) -> dict[str, SplitFiles]:
     if fs.get_file_info(root).type != pafs.FileType.Directory:
         raise StatsError(f"{splits}: no such directory (expected the output of 01_split)")
     names = split_names(splits)
-    if "train" not in names:
+    if fold is not None:
+        try:
+            parts = {role: part_folders(splits, role, fold) for role in SPLITS}
+        except LayoutError as error:
+            raise StatsError(str(error)) from None
+        folders = {name: _split_files(fs, splits, name) for name in names}
+        inventory = {
+            role: SplitFiles.combined(role, [folders[f] for f in parts[role]]) for role in parts
+        }
+    elif "train" not in names:
         expected = f"{split_path(splits, 'train')}/part-*.parquet"
         raise StatsError(f"{splits}: no train split (expected {expected}, as 01_split writes it)")
-    inventory = {name: _split_files(fs, splits, name) for name in names}
+    else:
+        inventory = {name: _split_files(fs, splits, name) for name in names}
     if inventory["train"].rows == 0:
         train = inventory["train"]
         raise StatsError(
@@ -183,7 +222,9 @@ def _split_files(fs: pafs.FileSystem, splits: str, name: str) -> SplitFiles:
         if problems:
             raise StatsError(f"{path}: {problems[0]} (is this the output of 01_split?)")
         rows += metadata.num_rows
-    return SplitFiles(name=name, directory=directory, files=tuple(files), rows=rows)
+    return SplitFiles(
+        name=name, folders=(name,), directories=(directory,), files=tuple(files), rows=rows
+    )
 
 
 def _derived_problems(schema: pa.Schema) -> list[str]:
@@ -195,14 +236,17 @@ def _derived_problems(schema: pa.Schema) -> list[str]:
 
 
 def _label_rows(spark, splits: str, inventory: dict[str, SplitFiles]) -> list[tuple]:
-    """(split, cdl_code, label, rows) for every combination present: a Spark group-by."""
-    directories = [spark_path(s.directory) for s in inventory.values() if s.files]
+    """(split, cdl_code, label, rows) for every combination present: a Spark group-by over
+    the folders, each counted as the split of `inventory` it belongs to."""
+    split_of = {folder: s.name for s in inventory.values() for folder in s.folders}
+    directories = [spark_path(d) for s in inventory.values() if s.files for d in s.directories]
     from pyspark.sql import functions as F
 
     frame = spark.read.option("basePath", spark_path(splits)).parquet(*directories)
     split = F.col("split").cast("string").alias("split")  # a name like 2021 is inferred as int
     grouped = frame.groupBy(split, "cdl_code", "label").count()
-    return [tuple(row) for row in _run(lambda: grouped.collect(), splits)]
+    rows = _run(lambda: grouped.collect(), splits)
+    return [(split_of[row[0]], *row[1:]) for row in rows]
 
 
 def _train_moments(
@@ -213,7 +257,7 @@ def _train_moments(
     from pyspark.sql import functions as F
 
     group = F.col("label") if num_groups > 1 else F.lit(0)
-    frame = spark.read.parquet(spark_path(train.directory)).select(
+    frame = spark.read.parquet(*map(spark_path, train.directories)).select(
         "num_images",
         "bands",
         "img_dates",

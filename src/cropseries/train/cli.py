@@ -49,6 +49,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--class-weights", action="store_true", help="weigh the loss by stats.json's weights"
     )
+    parser.add_argument(
+        "--folds",
+        action="store_true",
+        help="cross-validate a dataset split into folds (01_split --folds, then stats --fold "
+        "all): a child run per fold, the mean and std of the test accuracy on the parent",
+    )
     add_example_arguments(parser)
     add_tracking_arguments(parser)
 
@@ -68,6 +74,8 @@ def run_train(args: argparse.Namespace) -> int:
     )
     loader = LoaderConfig(batch_size=args.batch_size, seed=args.seed, **example_options(args))
     where = tracking(args.out, args.experiment, args.tracking_uri)
+    if args.folds:
+        return _cross_validate(args, where, config, loader)
     run = train_tracked(args.splits, args.out, where, config, loader)
     result, best = run.result, run.result.best_epoch - 1
     print(
@@ -76,6 +84,28 @@ def run_train(args: argparse.Namespace) -> int:
         f"{result.history['val_accuracy'][best]:.3f} ({len(result.classes)} classes)"
     )
     print(f"MLflow run {run.run_id} in experiment {where.experiment!r} at {where.uri}")
+    return 0
+
+
+def _cross_validate(args, where, config, loader) -> int:
+    from cropseries.train.crossval import SUMMARY_FILE, cross_validate
+
+    validation = cross_validate(args.splits, args.out, where, config, loader)
+    summary = validation.summary()
+    for fold in validation.folds:
+        print(f"fold {fold.fold} (test: {fold.held_out}): test accuracy {fold.accuracy:.3f}")
+    print(
+        f"test accuracy over {len(validation.folds)} folds: {summary['accuracy_mean']:.3f} "
+        f"+- {summary['accuracy_std']:.3f} (mean +- std)"
+    )
+    means, stds = summary["accuracy_by_start_day_mean"], summary["accuracy_by_start_day_std"]
+    for day, mean, std in zip(validation.start_days, means, stds, strict=True):
+        print(f"  start day {day:>3}: {mean:.3f} +- {std:.3f}")
+    print(f"wrote {args.out}/{SUMMARY_FILE}")
+    print(
+        f"MLflow parent run {validation.parent_run_id} in experiment {where.experiment!r} "
+        f"at {where.uri}"
+    )
     return 0
 
 

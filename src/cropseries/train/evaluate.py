@@ -62,22 +62,25 @@ def prepare(
     split: str = "test",
     start_days: tuple[int, ...] | None = None,
     layout: str = "auto",
+    fold: int | None = None,
 ) -> Judging:
     """Open the split and load the `.keras` model, so that bad input fails before anything
     is written or tracked.
 
     `stats` defaults to the split dataset's stats.json ("course": the course's constants, as
     the course's own model expects); `start_days` to the course's 0, 15, ..., 195, 200.
+    With `fold`, `split` of that cross-validation fold, and its `stats-fold<f>.json`.
     """
     job = plan(
         splits,
-        stats or stats_path(splits),
+        stats or stats_path(splits, fold),
         config,
         training=False,
         split=split,
         start_days=start_days,
         extras=True,
         layout=layout,
+        fold=fold,
     )
     if not isinstance(job.window, StartDays):
         raise ConfigError(

@@ -20,6 +20,7 @@ from cropseries.errors import ConfigError
 from cropseries.loader.pipeline import plan, to_dataset
 from cropseries.publish import publish
 from cropseries.reader import local_path
+from cropseries.split_dataset import stats_path
 from cropseries.stats import load_stats
 from cropseries.train.model import ModelConfig, course_model
 
@@ -69,17 +70,20 @@ def train(
     loader: LoaderConfig | None = None,
     model: ModelConfig | None = None,
     callbacks: Sequence = (),
+    fold: int | None = None,
 ) -> TrainResult:
     """Train the course's model on `splits` (a split dataset with stats.json) and save it as
     `<out>/model.keras`; returns where, the classes and the history. `callbacks` are Keras
-    callbacks run beside early stopping (e.g. MLflow's)."""
+    callbacks run beside early stopping (e.g. MLflow's). With `fold`, the train and val
+    splits of that cross-validation fold, with its `stats-fold<f>.json`."""
     import keras
 
     config = config or TrainConfig()
     loader = loader or LoaderConfig(seed=config.seed)
     keras.utils.set_random_seed(config.seed)
-    job = plan(splits, splits, loader, training=True, split="train")
-    val = plan(splits, splits, loader, training=False, split="val")
+    stats = stats_path(splits, fold)
+    job = plan(splits, stats, loader, training=True, split="train", fold=fold)
+    val = plan(splits, stats, loader, training=False, split="val", fold=fold)
     network = course_model(
         job.legend.num_classes, loader.num_buckets, model, bands=len(loader.input_channels)
     )
@@ -90,7 +94,7 @@ def train(
     )
     weights = None
     if config.class_weights:
-        weights = dict(enumerate(load_stats(splits).class_weights.tolist()))
+        weights = dict(enumerate(load_stats(stats).class_weights.tolist()))
     stop = keras.callbacks.EarlyStopping(
         "val_loss", patience=config.patience, restore_best_weights=True
     )

@@ -50,22 +50,28 @@ def train_tracked(
     config: TrainConfig | None = None,
     loader: LoaderConfig | None = None,
     model: ModelConfig | None = None,
+    fold: int | None = None,
+    nested: bool = False,
 ) -> TrackedRun:
-    """`fit.train` inside a new MLflow run in `where`; the model and curves logged with it."""
+    """`fit.train` (of cross-validation fold `fold`, if given) inside a new MLflow run in
+    `where` (a child of the active run if `nested`); the model and curves logged with it."""
     import mlflow
 
     config = config or TrainConfig()
     loader = loader or LoaderConfig(seed=config.seed)
     model = model or ModelConfig()
-    with mlflow_run(where, f"train {os.path.basename(splits.rstrip('/'))}") as run:
+    name = f"train {os.path.basename(splits.rstrip('/'))}"
+    name += "" if fold is None else f" fold {fold}"
+    with mlflow_run(where, name, nested=nested) as run:
         mlflow.log_params(
-            {"splits": splits, "out": os.path.abspath(out)}
+            {"splits": splits, "out": os.path.abspath(out), "fold": fold}
             | flat_params("train", config)
             | flat_params("model", model)
             | flat_params("loader", loader)
             | _split_params(splits)
         )
-        result = train(splits, out, config, loader, model, [mlflow.keras.MlflowCallback()])
+        callbacks = [mlflow.keras.MlflowCallback()]
+        result = train(splits, out, config, loader, model, callbacks, fold)
         mlflow.log_params({f"rows.{split}": rows for split, rows in result.rows.items()})
         mlflow.log_params({"classes": ",".join(result.classes)})
         best = result.best_epoch - 1
@@ -120,16 +126,18 @@ def evaluate_tracked(
     out: str,
     where: Tracking,
     run_id: str | None = None,
+    nested: bool = False,
     **options,
 ) -> TrackedRun:
     """`evaluate.evaluate` (same `options`) logged to the run `run_id`, by default the run
-    that trained the model (`training_run`), or else to a new run in `where`. Bad input fails
-    before any run starts."""
+    that trained the model (`training_run`), or else to a new run in `where` (a child of the
+    active run if `nested`). Bad input fails before any run starts."""
     import mlflow
 
     run_id = run_id or training_run(model_path, where)
     judging = prepare(splits, model_path, **options)
-    with mlflow_run(where, f"evaluate {os.path.basename(model_path)}", run_id) as run:
+    name = f"evaluate {os.path.basename(model_path)}"
+    with mlflow_run(where, name, run_id, nested) as run:
         evaluation = judge(judging, out)
         scores, split = evaluation.scores, evaluation.split
         mlflow.log_metrics(

@@ -64,8 +64,11 @@ def _workspace_experiment() -> str:
 
 
 @contextlib.contextmanager
-def mlflow_run(where: Tracking, name: str, run_id: str | None = None) -> Iterator[Any]:
-    """An active MLflow run in `where` (a new one named `name`, or `run_id` resumed).
+def mlflow_run(
+    where: Tracking, name: str, run_id: str | None = None, nested: bool = False
+) -> Iterator[Any]:
+    """An active MLflow run in `where` (a new one named `name`, or `run_id` resumed); with
+    `nested`, a child of the run active now.
 
     Autologging is switched off: Databricks turns it on in notebooks, and it would log a
     second copy of what this run logs explicitly.
@@ -89,6 +92,7 @@ def mlflow_run(where: Tracking, name: str, run_id: str | None = None) -> Iterato
                 run_id=run_id,
                 run_name=None if run_id else name,
                 experiment_id=experiment.experiment_id,
+                nested=nested,
             ) as run:
                 yield run
         finally:
