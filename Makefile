@@ -52,7 +52,7 @@ java:
 	fi
 
 demo: $(STAMP) java
-	$(PY) -m cropseries synth --out $(DEMO_DIR)/course --pixels $(DEMO_PIXELS) --years 2019 2020 2021 --seed 7
+	$(PY) -m cropseries synth --out $(DEMO_DIR)/course --pixels $(DEMO_PIXELS) --years 2019 2020 2021 --seed 7 --overwrite
 	$(PY) -m cropseries validate $(DEMO_DIR)/course
 	$(PY) -m cropseries synth --report $(DEMO_DIR)/course
 	$(PY) -m cropseries split --input $(DEMO_DIR)/course --output $(DEMO_DIR)/splits --strategy year --seed 7

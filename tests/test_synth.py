@@ -331,6 +331,52 @@ def test_rice_is_flooded_before_its_canopy_closes(table):
     assert np.median(ndvi[(names[rows] == b"Rice") & (doy >= 195) & (doy <= 215)]) > 0.75
 
 
+def _band(series, name: str) -> np.ndarray:
+    """Reflectance of one band of every image."""
+    return series.bands[:, BANDS.index(name)].astype(np.float64) / 10000
+
+
+def test_crops_carry_the_published_spectral_signatures(table):
+    """Directions from published studies (docs/generated-data.md), on clear observations."""
+    series = decode_series(table)
+    rows = series.row_index()
+    names = np.asarray(table.column("CDL").to_pylist())[rows]
+    days = series.dates.astype("datetime64[D]")
+    doy = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+    peak = (series.scl == 4) & (doy >= 180) & (doy <= 215)
+
+    # Cotton at peak greenness: the product of red edge 1 and 2 much larger than other crops'
+    # (Xun et al. 2021).
+    red_edge = _band(series, "B05") * _band(series, "B06")
+    cotton = np.median(red_edge[peak & (names == b"Cotton")])
+    for other in (b"Corn", b"Soybeans", b"Rice"):
+        assert cotton > 1.15 * np.median(red_edge[peak & (names == other)]), other
+
+    # Corn and soybeans: confused in the visible and NIR, separable in the SWIR through the
+    # season (Ungar and Goward 1983); separation = |difference of medians| / mean IQR.
+    def separation(band: str) -> float:
+        values = _band(series, band)
+        corn, soy = values[peak & (names == b"Corn")], values[peak & (names == b"Soybeans")]
+        spread = (
+            np.subtract(*np.percentile(corn, [75, 25])) + np.subtract(*np.percentile(soy, [75, 25]))
+        ) / 2
+        return abs(np.median(corn) - np.median(soy)) / spread
+
+    assert separation("B11") > 1.5 * max(separation("B04"), separation("B08"))
+
+    # Flooded rice: LSWI + 0.05 >= NDVI on a clear spring image (Xiao et al. 2005's rule;
+    # LSWI from B8A and B11), in most rice pixel-years and in no other crop's.
+    nir, swir = _band(series, "B8A"), _band(series, "B11")
+    lswi = (nir - swir) / (nir + swir)
+    clear = np.isin(series.scl, (4, 5, 6)) & (doy >= 120) & (doy <= 200)
+    flagged = np.zeros(table.num_rows, bool)
+    flagged[rows[clear & (lswi + 0.05 >= _ndvi(series.bands))]] = True
+    crop = np.asarray(table.column("CDL").to_pylist())
+    assert flagged[crop == b"Rice"].mean() > 0.6
+    for other in (b"Corn", b"Soybeans", b"Cotton"):
+        assert flagged[crop == other].mean() < 0.05, other
+
+
 def _profiles(part: pa.Table, year: int) -> tuple[np.ndarray, np.ndarray]:
     """Half-monthly mean NDVI per row (clear observations), gaps filled with the row mean."""
     series = decode_series(part)

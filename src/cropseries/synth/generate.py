@@ -162,7 +162,11 @@ def chunk_table(
     fractions = phenology.cover(params[pixel], doy)
     canopy = params[pixel, phenology.NAMES.index("canopy")]
     reflectance = spectra.surface(
-        fractions, canopy, pixels.soil[rows][pixel], scenes.wetness[date].astype(np.float32)
+        fractions,
+        canopy,
+        pixels.soil[rows][pixel],
+        scenes.wetness[date].astype(np.float32),
+        unit_class[unit][pixel],
     )
     haze, shadow = sky.haze[pixel, date], sky.shadow[pixel, date]
     observed = spectra.observe(

@@ -1,7 +1,7 @@
 """Surface reflectance of the 12 stored bands from material fractions, the sky, and SCL.
 
-Reflectance is a linear mix of material spectra (green canopy, senesced canopy and
-residue, open cotton bolls, turbid water, soil darkened by wetness, pavement), plus what
+Reflectance is a linear mix of material spectra (green canopy, its shape per crop, senesced
+canopy and residue, open cotton bolls, turbid water, soil darkened by wetness, pavement), plus what
 atmospheric correction leaves behind (aerosol, haze near clouds, cloud shadow) and sensor
 noise. The SCL value of each observation is then derived from its own spectrum with
 Sen2Cor-like rules, so SCL 4 means a green canopy, 6 water, 5 bare ground. Fractions come
@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from cropseries.layout import BANDS
+from cropseries.synth.landcover import CLASSES
 
 # Band centres, nm:  443   490   560   665   705   740   783   842   865   945  1610  2190
 #: Material spectra (surface reflectance) in `phenology.MATERIALS` order, bands as `BANDS`.
@@ -28,7 +29,32 @@ ENDMEMBERS = np.array(
     ],
     np.float32,
 )
-SOIL = 5
+GREEN, SOIL = 0, 5
+#: How a crop's green canopy departs from the common one, as per-band factors, at the same
+#: red and NIR (so at the same NDVI). Directions from published Sentinel-2 and Landsat
+#: studies, sizes ours (docs/generated-data.md): cotton's red edge is brighter at peak
+#: greenness (B5 x B6 "much larger" than other crops', Xun et al. 2021); corn and soybeans,
+#: confused in the visible and NIR, separate in the SWIR through the season (Ungar and Goward
+#: 1983; C4 corn leaves brighter there than soybeans'). The double crop's summer canopy is
+#: soybeans.
+LEAF_SHAPES: dict[str, dict[str, float]] = {
+    "Cotton": {"B05": 1.30, "B06": 1.12},
+    "Corn": {"B11": 1.12, "B12": 1.18},
+    "Soybeans": {"B11": 0.92, "B12": 0.90},
+    "Dbl Crop WinWht/Soybeans": {"B11": 0.92, "B12": 0.90},
+}
+
+
+def _leaf_table() -> np.ndarray:
+    """float32 [classes, 12]: each class's green-canopy factors (1 where not given)."""
+    table = np.ones((len(CLASSES), len(BANDS)), np.float32)
+    for name, factors in LEAF_SHAPES.items():
+        for band, factor in factors.items():
+            table[CLASSES.index(name), BANDS.index(band)] = factor
+    return table
+
+
+LEAF_TABLE = _leaf_table()
 #: Relative darkening of fully wet soil per band (water absorbs most in the SWIR).
 WET_DARKENING = np.array(
     [0.35, 0.35, 0.38, 0.40, 0.40, 0.40, 0.40, 0.40, 0.40, 0.42, 0.55, 0.6], np.float32
@@ -48,20 +74,24 @@ _B03, _B04, _B08, _B11 = (BANDS.index(b) for b in ("B03", "B04", "B08", "B11"))
 
 
 def surface(
-    fractions: np.ndarray, canopy: np.ndarray, soil_brightness: np.ndarray, wetness: np.ndarray
+    fractions: np.ndarray,
+    canopy: np.ndarray,
+    soil_brightness: np.ndarray,
+    wetness: np.ndarray,
+    land_class: np.ndarray,
 ) -> np.ndarray:
     """Surface reflectance float32 [n, 12] of material `fractions` [n, 7].
 
-    `canopy` [n] scales the green canopy's spectrum (leaf area, forest shade),
-    `soil_brightness` [n] the soil's, `wetness` [n] in [0, 1] darkens the soil.
+    `canopy` [n] scales the green canopy's spectrum (leaf area, forest shade) and
+    `land_class` [n] (indices of `CLASSES`) shapes it (`LEAF_SHAPES`); `soil_brightness` [n]
+    scales the soil's, `wetness` [n] in [0, 1] darkens the soil.
     """
-    green = fractions[:, :1] * canopy[:, None]
-    mixed = np.concatenate([green, fractions[:, 1:SOIL], fractions[:, SOIL + 1 :]], axis=1)
-    others = np.delete(ENDMEMBERS, SOIL, axis=0)
+    green = (fractions[:, GREEN] * canopy)[:, None] * (ENDMEMBERS[GREEN] * LEAF_TABLE[land_class])
+    others = [m for m in range(len(ENDMEMBERS)) if m not in (GREEN, SOIL)]
     soil = (fractions[:, SOIL] * soil_brightness)[:, None] * (
         ENDMEMBERS[SOIL] * (1 - wetness[:, None] * WET_DARKENING)
     )
-    return mixed @ others + soil
+    return green + fractions[:, others] @ ENDMEMBERS[others] + soil
 
 
 def observe(

@@ -6,7 +6,8 @@ early stopping with the best weights restored, the model saved as `.keras`), `sa
 (loading a model to judge, the course's Keras 2.15 files included, and its shape contract),
 `metrics` (scores by start day from confusion counts), `evaluate` (the test split in the
 loader's evaluation mode: scores and a results Parquet), `tracking` (where MLflow runs go),
-`stage` (training and evaluation as MLflow runs), `torch` (the same model in PyTorch,
+`stage` (training and evaluation as MLflow runs), `crossval` (every cross-validation fold
+trained and judged as child runs, and the spread over folds), `torch` (the same model in PyTorch,
 trained data-parallel from the loader's PyTorch dataset) and the `train` and `evaluate`
 commands.
 
