@@ -207,12 +207,21 @@ def test_train_folds_tests_every_row_once_and_reports_the_spread(folds, tmp_path
         fold = int(child.data.params["fold"])
         assert child.data.metrics["test_accuracy"] == pytest.approx(accuracies[fold])
 
+    model = str(tmp_path / "fold1" / "model.keras")
+    argv = ["evaluate", "--splits", out, "--model", model, "--out", str(tmp_path / "again")]
+    assert main([*argv, "--fold", "1", "--tracking-uri", (tmp_path / "other").as_uri()]) == 0
+    again = json.loads((tmp_path / "again" / "evaluation.json").read_text())
+    assert again["examples"] == examples[1] and again["accuracy"] == pytest.approx(accuracies[1])
+
 
 def test_fold_mistakes_are_one_line(folds, tmp_path, capsys):
     out, _ = folds["year"]
     cases = [
         (["loader-throughput", "--splits", out, "--fold", "5"], "this dataset has folds 0..2"),
         (["stats", "--splits", out, "--fold", "x"], "a fold number"),
+        (["report", "--splits", out, "--out", str(tmp_path / "r.html")], "split into folds"),
+        (["train", "--splits", out, "--out", str(tmp_path / "t"), "--folds"],
+         "no statistics of fold 0; run python -m cropseries stats"),
         (["split", "--input", out, "--output", str(tmp_path / "o"), "--folds", "block:2"],
          "K in block:K must be a whole number >= 3"),
     ]  # fmt: skip

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cropseries.config import LoaderConfig, StatsConfig
+from cropseries.errors import ConfigError
 from cropseries.figures.loader import benchmark_figure, inspection_figure
 from cropseries.figures.split import class_counts, exclusions, split_map
 from cropseries.figures.stats import band_distributions, class_distribution
@@ -62,6 +63,11 @@ def report_html(
     """The report as one self-contained HTML page."""
     sampling = sampling or Sampling()
     report = read_report(splits)
+    if report.held_out is not None:
+        raise ConfigError(
+            f"{splits}: split into folds; the run report covers a train/val/test split (the "
+            "folds' spread: cross_validation.json and the MLflow parent run of train --folds)"
+        )
     classes = tuple(dataset_legend(splits).classes)
     stats = _stats_or_none(splits)
     training = _training_record(train)

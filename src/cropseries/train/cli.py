@@ -93,7 +93,8 @@ def _cross_validate(args, where, config, loader) -> int:
     validation = cross_validate(args.splits, args.out, where, config, loader)
     summary = validation.summary()
     for fold in validation.folds:
-        print(f"fold {fold.fold} (test: {fold.held_out}): test accuracy {fold.accuracy:.3f}")
+        held = "" if fold.held_out == "blocks" else f" (test: {fold.held_out})"
+        print(f"fold {fold.fold}{held}: test accuracy {fold.accuracy:.3f}")
     print(
         f"test accuracy over {len(validation.folds)} folds: {summary['accuracy_mean']:.3f} "
         f"+- {summary['accuracy_std']:.3f} (mean +- std)"
@@ -147,6 +148,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         split=args.split,
         start_days=args.start_days,
         layout=args.layout,
+        fold=args.fold,
     )
     scores = run.result.scores
     print(
