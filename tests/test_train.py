@@ -74,6 +74,8 @@ def test_a_short_run_learns_well_above_the_majority_class_and_is_one_mlflow_run(
     assert accuracy > majority + 0.1, (accuracy, majority)
     argv = ["evaluate", "--splits", splits, "--model", str(out / "model.keras"), "--out", str(out)]
     assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "start day 180: " in printed and "(the course, real data: 0.86)" in printed
     scores = json.loads((out / "evaluation.json").read_text())
     assert scores["accuracy"] > scores["majority_rate"] + 0.1, scores["accuracy"]
 

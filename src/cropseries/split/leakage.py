@@ -99,14 +99,21 @@ def distance_to_train(spark, points, against: dict | None = None) -> dict[str, d
     default val and test against train).
     """
     against = against or training_splits(SPLITS)
-    return {held: _distances(spark, points, held, trains) for held, trains in against.items()}
+    sharing: dict[tuple[str, ...], list[str]] = {}  # one pass per training set
+    for held, trains in against.items():
+        sharing.setdefault(tuple(trains), []).append(held)
+    report: dict[str, dict] = {}
+    for trains, helds in sharing.items():
+        report |= _distances(spark, points, tuple(helds), trains)
+    return {held: report[held] for held in against}
 
 
-def _distances(spark, points, held_split: str, train_splits: tuple[str, ...]) -> dict:
+def _distances(spark, points, held_splits: tuple[str, ...], train_splits: tuple[str, ...]):
+    """`distance_to_train`'s figures of `held_splits`, all measured against `train_splits`."""
     from pyspark.sql import functions as F
 
     train = points.where(F.col("split").isin(*train_splits))
-    held = points.where(F.col("split") == held_split)
+    held = points.where(F.col("split").isin(*held_splits))
     near, far = RADII_M
     within_near = nearest_train(held, train, near)
     outside_near = held.join(within_near, ["split", "pixel_id"], "left_anti")
@@ -129,20 +136,23 @@ def _distances(spark, points, held_split: str, train_splits: tuple[str, ...]) ->
         .collect()
     )
     counted = {(r["split"], r["kind"]): (r["pixels"], r["min_m"]) for r in rows}
-    total, _ = counted.get((held_split, "all"), (0, None))
-    n_near, min_near = counted.get((held_split, "near"), (0, None))
-    n_far, min_far = counted.get((held_split, "far"), (0, None))
-    minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
-    if minimum is None and total and ("train", "all") in counted:
-        minimum = far_min_distance(spark, points, held_split, train_splits)
-    return {
-        "pixels": total,
-        "within_100m": n_near,
-        "within_1km": n_near + n_far,
-        "fraction_within_100m": n_near / total if total else None,
-        "fraction_within_1km": (n_near + n_far) / total if total else None,
-        "min_distance_to_train_m": minimum,
-    }
+    report = {}
+    for split in held_splits:
+        total, _ = counted.get((split, "all"), (0, None))
+        n_near, min_near = counted.get((split, "near"), (0, None))
+        n_far, min_far = counted.get((split, "far"), (0, None))
+        minimum = min_near if min_near is not None else min_far  # min_near <= 100 < min_far
+        if minimum is None and total and ("train", "all") in counted:
+            minimum = far_min_distance(spark, points, split, train_splits)
+        report[split] = {
+            "pixels": total,
+            "within_100m": n_near,
+            "within_1km": n_near + n_far,
+            "fraction_within_100m": n_near / total if total else None,
+            "fraction_within_1km": (n_near + n_far) / total if total else None,
+            "min_distance_to_train_m": minimum,
+        }
+    return report
 
 
 def _cells(points, splits: tuple[str, ...], size_m: float):

@@ -9,6 +9,7 @@ import argparse
 
 from cropseries.cli import argument_type, at_least
 from cropseries.config import LoaderConfig
+from cropseries.course import COURSE_ACCURACY_BY_START_DAY
 from cropseries.loader.cli import (
     add_config_arguments,
     add_example_arguments,
@@ -101,13 +102,19 @@ def _cross_validate(args, where, config, loader) -> int:
     )
     means, stds = summary["accuracy_by_start_day_mean"], summary["accuracy_by_start_day_std"]
     for day, mean, std in zip(validation.start_days, means, stds, strict=True):
-        print(f"  start day {day:>3}: {mean:.3f} +- {std:.3f}")
+        print(f"  start day {day:>3}: {mean:.3f} +- {std:.3f}{_beside_course(day)}")
     print(f"wrote {args.out}/{SUMMARY_FILE}")
     print(
         f"MLflow parent run {validation.parent_run_id} in experiment {where.experiment!r} "
         f"at {where.uri}"
     )
     return 0
+
+
+def _beside_course(day: int) -> str:
+    """The course's published accuracy at `day` on its real test box, where it gave one."""
+    course = COURSE_ACCURACY_BY_START_DAY.get(day)
+    return "" if course is None else f"   (the course, real data: {course:.2f})"
 
 
 # -- evaluate --------------------------------------------------------------------------------
@@ -156,7 +163,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         f"(majority class {scores.majority_rate:.3f})"
     )
     for day, accuracy in zip(scores.start_days, scores.accuracy_by_start_day, strict=True):
-        print(f"  start day {day:>3}: {accuracy:.3f}")
+        print(f"  start day {day:>3}: {accuracy:.3f}{_beside_course(day)}")
     print(f"wrote {run.result.results_path} and {run.result.scores_path}")
     print(f"MLflow run {run.run_id} in experiment {where.experiment!r} at {where.uri}")
     return 0
