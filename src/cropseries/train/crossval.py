@@ -16,6 +16,7 @@ import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pyarrow.fs as pafs
 
 from cropseries.config import LoaderConfig
 from cropseries.errors import ConfigError
@@ -99,7 +100,7 @@ def check_folds(splits: str) -> int:
         )
     for fold in range(folds):
         fs, path = resolve(stats_path(splits, fold))
-        if fs.get_file_info(path).type.name != "File":
+        if fs.get_file_info(path).type != pafs.FileType.File:
             raise ConfigError(
                 f"{stats_path(splits, fold)}: no statistics of fold {fold}; run "
                 f"python -m cropseries stats --splits {splits} --fold all"
