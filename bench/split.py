@@ -6,10 +6,12 @@ Generates `--pixels` locations x 2019-2021 once with the project's generator (th
 is the issue's 1,000,000 pixel-years; kept under the ignored data/ folder), then on the same
 files: (a) the floor, pyarrow reading every column of every file; (b) the course's split
 restated: pandas reads each split's year into memory, decodes the names, drops double crops
-by name from train and val and maps names to labels per element; (c) `run_split` on a local
+by name from train and val and maps names to labels per element; (c) the same year split in
+one process with pyarrow and numpy (labels, the row checks that need no decoding, ids,
+writes; no leakage report), the baseline of the issue's target; (d) `run_split` on a local
 Spark Connect session, after one small warm-up split (it writes the split dataset and its
 leakage report).
-(a) and (b) run in child processes so each peak memory is its own. Prints rows per second,
+(a), (b) and (c) run in child processes so each peak memory is its own. Prints rows per second,
 peak memory (for Spark: the driver JVM and the Python client) and ratios.
 """
 
@@ -62,8 +64,66 @@ def course(path: str) -> dict:
     return {"rows": rows, "kept": kept, "seconds": time.perf_counter() - started}
 
 
+def single_process(path: str) -> dict:
+    """The year split in one process with pyarrow and numpy, file by file: decode the names
+    to CDL codes and labels, the row checks 01_split makes without decoding (nulls, byte
+    lengths, empty series, unknown names), pixel and block ids, double crops out of train and
+    val, then each split's rows written with zstd and counted per class. No leakage report
+    (01_split's distances come on top), so the ratio favours this baseline."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cropseries.cdl import cdl_codes, double_crop_codes
+    from cropseries.codecs import check_byte_lengths
+    from cropseries.geo import albers_forward, pixel_ids
+    from cropseries.legend import course_legend
+    from cropseries.reader import parquet_files
+
+    legend, out = course_legend(), f"{path}-single-process"
+    to_label, doubles = legend.code_to_label(), np.asarray(sorted(double_crop_codes()))
+    split_of_year = {year: split for split, year in YEARS.items()}
+    started, rows, counts = time.perf_counter(), 0, {}
+    for n, file in enumerate(parquet_files(path)):
+        table = pq.read_table(file)
+        year = int(file.split("year=")[1][:4])
+        num_images = np.asarray(table.column("num_images"), np.int64)
+        usable = ~np.logical_or.reduce([np.asarray(c.is_null()) for c in table.columns])
+        batch = table.combine_chunks().to_batches()[0]
+        for lengths in check_byte_lengths(batch, num_images, "uint16be"):
+            usable &= ~lengths.bad
+        codes = cdl_codes(table.column("CDL").combine_chunks())
+        usable &= (num_images > 0) & (codes >= 0)
+        labels = np.where(codes >= 0, to_label[np.maximum(codes, 0)], -1)
+        double = np.isin(codes, doubles)
+        lon, lat = np.asarray(table.column("lon")), np.asarray(table.column("lat"))
+        x, y = albers_forward(lon, lat)
+        cells = (np.floor(x / 3000).astype(np.int64) + 2**30) << 32
+        cells |= np.floor(y / 3000).astype(np.int64) + 2**30
+        split = split_of_year.get(year)
+        keep = usable & ((split == "test") | ~double) if split else np.zeros(len(codes), bool)
+        derived = table.append_column("cdl_code", pa.array(codes.astype(np.int32)))
+        derived = derived.append_column("label", pa.array(labels.astype(np.int32)))
+        derived = derived.append_column("is_double_crop", pa.array(double))
+        derived = derived.append_column("pixel_id", pa.array(pixel_ids(lon, lat)))
+        derived = derived.append_column("block_id", pa.array(cells))
+        for name, mask in ((split, keep), ("excluded", ~keep)):
+            if name and mask.any():
+                folder = os.path.join(out, f"split={name}")
+                os.makedirs(folder, exist_ok=True)
+                target = os.path.join(folder, f"part-{n:05d}.parquet")
+                pq.write_table(derived.filter(pa.array(mask)), target, compression="zstd")
+        if split:
+            found = np.bincount(labels[keep], minlength=legend.num_classes)
+            counts[split] = counts.get(split, 0) + found
+        rows += table.num_rows
+    kept = int(sum(c.sum() for c in counts.values()))
+    return {"rows": rows, "kept": kept, "seconds": time.perf_counter() - started}
+
+
 def in_child(kind: str, path: str) -> dict:
-    """Run `floor` or `course` in a fresh interpreter; its result and its own peak memory."""
+    """Run `floor`, `course` or `single_process` in a fresh interpreter; its result and its
+    own peak memory."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--data", path],
         check=True,
@@ -107,10 +167,11 @@ def main() -> None:
     parser.add_argument("--strategy", default="year", choices=["year", "block", "year+block"])
     parser.add_argument("--data", default="data/bench/split")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=["floor", "course"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["floor", "course", "single"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = {"floor": floor, "course": course}[args.child](args.data)
+        kinds = {"floor": floor, "course": course, "single": single_process}
+        result = kinds[args.child](args.data)
         result["peak_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
@@ -128,6 +189,7 @@ def main() -> None:
         )
     base = in_child("floor", source)
     pandas = in_child("course", source)
+    single = in_child("single", source) if args.strategy == "year" else None
     spark = local_session()
     warmup = os.path.join(root, "warmup")  # a first small split, so the JVM is warm as in use
     if not os.path.isdir(warmup):
@@ -148,6 +210,8 @@ def main() -> None:
         "floor_rows_per_s": round(base["rows"] / base["seconds"]),
         "split_over_course": round(pandas["seconds"] / seconds, 3),
         "split_over_floor": round(base["seconds"] / seconds, 3),
+        "single_process_rows_per_s": single and round(single["rows"] / single["seconds"]),
+        "split_over_single_process": single and round(single["seconds"] / seconds, 3),
         "split_jvm_peak_mb": round(jvm_peak_mb()),
         "split_python_peak_mb": round(peak_rss_mb()),
         "course_peak_mb": round(pandas["peak_mb"]),
@@ -171,6 +235,12 @@ def main() -> None:
         f"  floor (pyarrow reads all columns): {result['floor_rows_per_s']:>10,} rows/s  "
         f"peak {result['floor_peak_mb']:,} MB"
     )
+    if single:
+        print(
+            f"  one process (pyarrow + numpy):     "
+            f"{result['single_process_rows_per_s']:>10,} rows/s  (split / one process "
+            f"{result['split_over_single_process']:.2f}, target >= 0.5)"
+        )
     print(
         f"  split / course: {result['split_over_course']:.2f}x   "
         f"split / floor: {result['split_over_floor']:.2f}x (higher is faster)"

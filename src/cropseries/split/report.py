@@ -109,7 +109,7 @@ class SplitReport:
                 continue
             minimum = d["min_distance_to_train_m"]
             lines.append(
-                f"  {split} vs its train: min distance "
+                f"  {split} vs {'its ' if self.held_out is not None else ''}train: min distance "
                 + ("- (no train)" if minimum is None else f"{minimum:,.1f} m")
                 + f", within 100 m {d['fraction_within_100m']:.1%}"
                 f", within 1 km {d['fraction_within_1km']:.1%}"
