@@ -139,15 +139,20 @@ def num_folds(root: str) -> int:
     return count
 
 
+def _folds_of(root: str) -> int:
+    """`num_folds(root)`, or LayoutError if it has none."""
+    folds = num_folds(root)
+    if not folds:
+        raise LayoutError(f"{root}: no split={fold_name(0)}/ folder: not split into folds")
+    return folds
+
+
 def selected_folds(root: str, fold: int | str | None) -> list[int | None]:
     """The folds a stage runs for: [None] (no folds), [fold], or every fold for "all"
     (LayoutError if `root` has none)."""
     if fold != "all":
         return [fold]
-    folds = num_folds(root)
-    if not folds:
-        raise LayoutError(f"{root}: no split={fold_name(0)}/ folder: not split into folds")
-    return list(range(folds))
+    return list(range(_folds_of(root)))
 
 
 def part_folders(root: str, split: str, fold: int | None = None) -> tuple[str, ...]:
@@ -155,10 +160,7 @@ def part_folders(root: str, split: str, fold: int | None = None) -> tuple[str, .
     fold's selection (`fold_parts`). LayoutError for a fold of a dataset without folds."""
     if fold is None:
         return (split,)
-    folds = num_folds(root)
-    if not folds:
-        raise LayoutError(f"{root}: no split={fold_name(0)}/ folder: not split into folds")
-    parts = fold_parts(folds, fold)
+    parts = fold_parts(_folds_of(root), fold)
     if split not in parts:
         raise LayoutError(f"split {split!r} of fold {fold}: choose one of {tuple(parts)}")
     return parts[split]

@@ -93,8 +93,8 @@ class SplitReport:
         for split in self.splits:
             mix = ", ".join(f"{c} {n:,}" for c, n in self.classes[split].items())
             lines.append(f"  classes {split}: {mix or '-'}")
-        missing = self.classes_missing()
         if self.held_out is not None:
+            missing = self.classes_missing()
             lines.append(
                 "  classes missing from a fold: "
                 + (", ".join(f"{f}: {', '.join(c)}" for f, c in missing.items()) or "none")

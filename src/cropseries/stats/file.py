@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import posixpath
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,10 +192,9 @@ def load_stats(path: str) -> Stats:
         with fs.open_input_stream(target) as stream:
             data = json.loads(stream.read().decode())
     except FileNotFoundError:
-        fold = " --fold all" if "stats-fold" in posixpath.basename(str(path)) else ""
         raise StatsError(
-            f"{path}: no such file; run 02_stats (python -m cropseries stats --splits DIR{fold}) "
-            "first"
+            f"{path}: no such file; run 02_stats (python -m cropseries stats --splits DIR, with "
+            "--fold all for a dataset split into folds) first"
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise StatsError(f"{path}: not a readable JSON file: {error}") from None

@@ -55,6 +55,8 @@ def _leaf_table() -> np.ndarray:
 
 
 LEAF_TABLE = _leaf_table()
+#: The endmembers mixed as they are (not the green canopy, shaped per class, nor the soil).
+_PLAIN = [m for m in range(len(ENDMEMBERS)) if m not in (GREEN, SOIL)]
 #: Relative darkening of fully wet soil per band (water absorbs most in the SWIR).
 WET_DARKENING = np.array(
     [0.35, 0.35, 0.38, 0.40, 0.40, 0.40, 0.40, 0.40, 0.40, 0.42, 0.55, 0.6], np.float32
@@ -87,11 +89,10 @@ def surface(
     scales the soil's, `wetness` [n] in [0, 1] darkens the soil.
     """
     green = (fractions[:, GREEN] * canopy)[:, None] * (ENDMEMBERS[GREEN] * LEAF_TABLE[land_class])
-    others = [m for m in range(len(ENDMEMBERS)) if m not in (GREEN, SOIL)]
     soil = (fractions[:, SOIL] * soil_brightness)[:, None] * (
         ENDMEMBERS[SOIL] * (1 - wetness[:, None] * WET_DARKENING)
     )
-    return green + fractions[:, others] @ ENDMEMBERS[others] + soil
+    return green + fractions[:, _PLAIN] @ ENDMEMBERS[_PLAIN] + soil
 
 
 def observe(

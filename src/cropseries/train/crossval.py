@@ -23,10 +23,10 @@ from cropseries.errors import ConfigError
 from cropseries.figures.train import accuracy_spread
 from cropseries.publish import publish
 from cropseries.reader import local_path, resolve
-from cropseries.split_dataset import fold_name, num_folds, report_path, stats_path
+from cropseries.split_dataset import fold_name, num_folds, stats_path
 from cropseries.train.fit import TrainConfig
 from cropseries.train.model import ModelConfig
-from cropseries.train.stage import evaluate_tracked, train_tracked
+from cropseries.train.stage import evaluate_tracked, split_record, train_tracked
 from cropseries.train.tracking import Tracking, flat_params, mlflow_run
 
 #: The cross-validation's summary, in its output folder.
@@ -81,12 +81,7 @@ class CrossValidation:
 
 def held_out(splits: str, folds: int) -> list[str]:
     """What each fold holds out (year, box or "blocks"), from 01_split's report."""
-    fs, path = resolve(report_path(splits))
-    try:
-        with fs.open_input_stream(path) as stream:
-            recorded = json.loads(stream.read().decode()).get("held_out")
-    except FileNotFoundError:
-        recorded = None
+    recorded = split_record(splits).get("held_out")
     return list(recorded) if recorded and len(recorded) == folds else ["?"] * folds
 
 

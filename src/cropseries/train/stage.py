@@ -22,6 +22,7 @@ from cropseries.figures.train import (
     training_curves,
 )
 from cropseries.publish import publish
+from cropseries.reader import resolve
 from cropseries.split_dataset import report_path
 from cropseries.train.evaluate import Evaluation, judge, prepare
 from cropseries.train.fit import TrainConfig, TrainResult, train
@@ -169,12 +170,20 @@ def evaluation_figures(evaluation: Evaluation, map_start_day: int = MAP_START_DA
     }
 
 
+def split_record(splits: str) -> dict:
+    """01_split's report of `splits` as JSON, or {} if there is none."""
+    fs, path = resolve(report_path(splits))
+    try:
+        with fs.open_input_stream(path) as stream:
+            return json.loads(stream.read().decode())
+    except FileNotFoundError:
+        return {}
+
+
 def _split_params(splits: str) -> dict:
     """01_split's configuration and row counts, from its report, if there is one."""
-    try:
-        with open(report_path(splits)) as f:
-            report = json.load(f)
-    except FileNotFoundError:
+    report = split_record(splits)
+    if not report:
         return {}
     return flat_params("split", report.get("config", {})) | flat_params(
         "split.rows", report.get("rows", {})
