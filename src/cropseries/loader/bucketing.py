@@ -17,6 +17,7 @@ import numpy as np
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
 from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION, scl_in
+from cropseries.loader.compiled import bucket_windows, subsample, window_spans
 
 #: Channels of a bucketed example: the 12 bands (DN), then these three.
 NDVI = NUM_BANDS
@@ -94,12 +95,8 @@ class Bucketed:
     @property
     def bands(self) -> np.ndarray:
         """[K, 12] DN of each filled bucket, in the series' integer type, native byte order."""
-        return self.bands_of(self.images)
-
-    def bands_of(self, images: np.ndarray) -> np.ndarray:
-        """[n, 12] DN of `images` of the series, in its integer type, native byte order."""
         native = self.series.bands.dtype.newbyteorder("=")
-        return np.take(self.series.bands, images, axis=0).astype(native, copy=False)
+        return np.take(self.series.bands, self.images, axis=0).astype(native, copy=False)
 
     @property
     def values(self) -> np.ndarray:
@@ -111,11 +108,16 @@ class Bucketed:
         values[:, DAY] = self.days
         return values
 
+    def blank(self, channels: int, dtype, fill: np.ndarray | None = None) -> np.ndarray:
+        """[E * B, channels] of zeros (or rows of `fill` [channels]): the dense form to
+        write the filled buckets' values into (row example * B + bucket)."""
+        rows = self.num_examples * self.num_buckets
+        return np.zeros((rows, channels), dtype) if fill is None else np.tile(fill, (rows, 1))
+
     def scatter(self, values: np.ndarray, fill: np.ndarray | None = None) -> np.ndarray:
         """Per-filled-bucket `values` [K, C] as a dense [E, B, C] array, zeros (or the row
         `fill` [C]) elsewhere."""
-        shape = (self.num_examples * self.num_buckets, values.shape[1])
-        dense = np.zeros(shape, values.dtype) if fill is None else np.tile(fill, (shape[0], 1))
+        dense = self.blank(values.shape[1], values.dtype, fill)
         dense[self.cells] = values
         return dense.reshape(self.num_examples, self.num_buckets, values.shape[1])
 
@@ -130,14 +132,23 @@ class Bucketed:
         image, zeros where a bucket is empty (positional encodings need real dates)."""
         return self.scatter(calendar(self.series.dates[self.images]))
 
-    def sequence(self, values: np.ndarray) -> np.ndarray:
-        """Per-kept-image `values` [N, C] as [E, T, C], each example's kept images in time
-        order from position 0, zeros after; T is the most images any example kept."""
-        width = int(self.kept_counts.max(initial=0))
+    @property
+    def sequence_width(self) -> int:
+        """T of `sequence`: the most images any example kept."""
+        return int(self.kept_counts.max(initial=0))
+
+    def sequence_slots(self) -> np.ndarray:
+        """int64 [N]: where each kept image goes in `sequence`'s [E * T] rows."""
         starts, example = _segments(self.kept_counts)
         position = np.arange(len(example)) - starts[example]
+        return example * self.sequence_width + position
+
+    def sequence(self, values: np.ndarray) -> np.ndarray:
+        """Per-kept-image `values` [N, C] as [E, T, C], each example's kept images in time
+        order from position 0, zeros after."""
+        width = self.sequence_width
         dense = np.zeros((self.num_examples * width, values.shape[1]), values.dtype)
-        dense[example * width + position] = values
+        dense[self.sequence_slots()] = values
         return dense.reshape(self.num_examples, width, values.shape[1])
 
     @property
@@ -203,85 +214,10 @@ def _ranges(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _keys_of(keys: Keys, image: np.ndarray) -> np.ndarray:
-    """The uint32 keys of `image` (indices into the series)."""
-    return keys[image] if isinstance(keys, np.ndarray) else keys(image)
-
-
-def _smallest_first(group: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Order of items by (group, key, position): a stable sort on one int64 key."""
-    return np.argsort((group.astype(np.int64) << 32) | keys.astype(np.int64), kind="stable")
-
-
-def _window(series: PixelSeries, windows: Windows, length: int):
-    """The images with start <= day <= start + length of every example, in time order.
-
-    Returns (image index [W], example index [W], images per example [E], day of every
-    image [W]). Dates ascend within a row, so a window is one contiguous run, found by
-    binary search on a key ascending over the whole batch: (row << 32) + day.
-    """
-    counts = series.counts
-    has = counts > 0
-    firsts = np.zeros(series.num_rows, np.int64)
-    firsts[has] = series.dates[series.offsets[:-1][has]]
-    key = series.dates + np.repeat(
-        (np.arange(series.num_rows, dtype=np.int64) << 32) - firsts, counts
-    )
-    row_key = windows.rows.astype(np.int64) << 32
-    start = windows.start_days.astype(np.int64)
-    first = np.searchsorted(key, row_key + start, side="left")
-    counts = np.searchsorted(key, row_key + start + length, side="right") - first
-    image, example = _ranges(first, counts)
-    return image, example, counts, key[image] - row_key[example]
-
-
-def _subsample(image, example, counts, days, keys, max_images):
-    """Keep the `max_images` smallest keys of every window that holds more, in time order."""
-    crowded = np.flatnonzero(counts > max_images)
-    if keys is None or not len(crowded):
-        return image, example, counts, days
-    window_starts, _ = _segments(counts)
-    position, owner = _ranges(window_starts[crowded], counts[crowded])
-    order = _smallest_first(owner, _keys_of(keys, image[position]))
-    owner_starts, _ = _segments(counts[crowded])
-    rank = np.arange(len(order)) - np.repeat(owner_starts, counts[crowded])
-    keep = np.ones(len(image), bool)
-    keep[position[order[rank >= max_images]]] = False
-    return image[keep], example[keep], np.minimum(counts, max_images), days[keep]
-
-
-def _one_per_bucket(example, bucket, image, keys):
-    """Positions of the image kept in every (example, bucket): first in time, or smallest key.
-
-    Input is ordered by example, then time, so buckets ascend within an example and each
-    (example, bucket) group is a contiguous run.
-    """
-    new_group = np.ones(len(example), bool)
-    new_group[1:] = (example[1:] != example[:-1]) | (bucket[1:] != bucket[:-1])
+    """The uint32 keys of `image` (indices into the series); none if there are no keys."""
     if keys is None:
-        return np.flatnonzero(new_group)
-    group = np.cumsum(new_group)
-    order = _smallest_first(group, _keys_of(keys, image))
-    first_of_group = np.ones(len(order), bool)
-    first_of_group[1:] = group[order[1:]] != group[order[:-1]]
-    return order[first_of_group]
-
-
-def _vegetated(
-    example: np.ndarray, scl: np.ndarray, num_examples: int, green_scl, last_buckets: int
-) -> np.ndarray:
-    """Whether one of the last `last_buckets` filled buckets of each example has an SCL
-    value in `green_scl` (the course: 4, vegetation, in the last two).
-
-    `example` and `scl` list the filled buckets ordered by example, then bucket.
-    """
-    filled = np.bincount(example, minlength=num_examples)
-    last = np.cumsum(filled) - 1
-    green = scl_in(scl, green_scl)
-    vegetated = np.zeros(num_examples, bool)
-    for back in range(last_buckets):
-        has = filled > back
-        vegetated[has] |= green[last[has] - back]
-    return vegetated
+        return np.zeros(0, np.uint32)
+    return keys[image] if isinstance(keys, np.ndarray) else keys(image)
 
 
 def bucketize(
@@ -299,38 +235,32 @@ def bucketize(
     says whether an SCL value in `green_scl` is among the last `last_buckets` filled
     buckets (the legend's vegetation rule; the course's by default).
     """
-    num_examples, num_buckets = windows.num_examples, config.num_buckets
-    image, example, counts, days = _window(series, windows, config.days_in_series)
-    image, example, counts, days = _subsample(
-        image, example, counts, days, windows.subsample_keys, config.max_images
-    )
-
-    if config.anchor == "first_kept":
-        starts, _ = _segments(counts)
-        anchor = np.full(num_examples, -1, np.int64)
-        anchor[counts > 0] = days[starts[counts > 0]]
-    else:
-        anchor = windows.start_days.astype(np.int64)
-    # Days are clipped to [0, clip_days] (the course); a window starting before the row's
-    # first image keeps its own start as bucket 0's.
-    clipped_anchor = np.minimum(anchor, config.clip_days)[example]
-    bucket = (np.clip(days, 0, config.clip_days) - clipped_anchor) // config.days_per_bucket
-    relative_days = np.clip(days - anchor[example], 0, config.clip_days)
-
-    chosen = _one_per_bucket(example, bucket, image, windows.pick_keys)
-    chosen_image, chosen_example = image[chosen], example[chosen]
+    rows, start_days = windows.rows.astype(np.int64), windows.start_days.astype(np.int64)
+    dates, offsets = series.dates, series.offsets
+    first, counts = window_spans(dates, offsets, rows, start_days, config.days_in_series)
+    crowded = counts > config.max_images
+    subsample_keys = np.zeros(0, np.uint32)
+    if windows.subsample_keys is not None and crowded.any():
+        crowd, _ = _ranges(first[crowded], counts[crowded])
+        subsample_keys = _keys_of(windows.subsample_keys, crowd)
+    kept, kept_counts = subsample(first, counts, config.max_images, subsample_keys)
+    green = np.zeros(256, bool)
+    green[list(green_scl)] = True
+    cells, images, days, anchors, vegetated, kept_days = bucket_windows(
+        dates, offsets, series.scl, rows, start_days, kept, kept_counts,
+        _keys_of(windows.pick_keys, kept), config.anchor == "first_kept", config.clip_days,
+        config.days_per_bucket, config.num_buckets, green, last_buckets,
+    )  # fmt: skip
     return Bucketed(
         series=series,
-        num_examples=num_examples,
-        num_buckets=num_buckets,
-        cells=chosen_example * num_buckets + bucket[chosen],
-        images=chosen_image,
-        days=relative_days[chosen],
-        anchor_days=anchor,
-        vegetated=_vegetated(
-            chosen_example, series.scl[chosen_image], num_examples, green_scl, last_buckets
-        ),
-        kept_images=image,
-        kept_counts=counts,
-        kept_days=relative_days,
+        num_examples=windows.num_examples,
+        num_buckets=config.num_buckets,
+        cells=cells,
+        images=images,
+        days=days,
+        anchor_days=anchors,
+        vegetated=vegetated,
+        kept_images=kept,
+        kept_counts=kept_counts,
+        kept_days=kept_days,
     )

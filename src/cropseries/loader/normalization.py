@@ -1,8 +1,9 @@
 """Band normalization: the per-band mean and std from `stats.json`, and applying them.
 
-Bucketed bands become `(x - mean) / std` as float32; a band value of 0 (an empty bucket's
-padding, or a genuine 0, which the course masked too) stays 0. Computing, writing and
-checking `stats.json` is 02_stats' business (`stats.file`); this module applies it.
+Bucketed bands become `(x - mean) / std` as float32 (`ModelInput`); a band value of 0 (an
+empty bucket's padding, or a genuine 0, which the course masked too) stays 0. Computing,
+writing and checking `stats.json` is 02_stats' business (`stats.file`); this module applies
+it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from cropseries.course import COURSE_BAND_MEAN, COURSE_BAND_STD
 from cropseries.indices import values as index_values
 from cropseries.layout import BANDS, NUM_BANDS
+from cropseries.loader.compiled import native, normalize_into
 from cropseries.loader.errors import LoaderError
 
 
@@ -53,15 +55,6 @@ class Normalization:
         if self.median is not None:
             object.__setattr__(self, "median", np.asarray(self.median, np.float32))
 
-    def apply(self, bands: np.ndarray, fill: np.ndarray | None = None) -> np.ndarray:
-        """(bands - mean) / std as float32 [..., 12]; where a band value is 0, 0 (the course)
-        or that band's `fill` (float32 [12], already normalized)."""
-        x = np.subtract(bands, self.mean, dtype=np.float32)  # converts as it subtracts
-        np.divide(x, self.std, out=x)
-        zero = bands == 0
-        x[zero] = 0.0 if fill is None else np.broadcast_to(fill, x.shape)[zero]
-        return x
-
     def fill(self, kind: str) -> np.ndarray | None:
         """What an empty bucket holds, normalized, float32 [12]: None for the course's 0 (the
         train mean), or the train median of each band ("median")."""
@@ -93,10 +86,11 @@ class Normalization:
 
 @dataclass(frozen=True)
 class ModelInput:
-    """How x is made of the DN of the filled buckets: normalized, the bands at `positions`
-    (`LoaderConfig.band_positions`, None: all 12) kept in their order, and `fill` (from
-    `Normalization.fill`, None: 0) in empty buckets and where a DN is 0; then the spectral
-    `indices` (`cropseries.indices`), normalized with their own statistics."""
+    """How x is made of the DN of the filled buckets: `(dn - mean) / std` in float32, the
+    bands at `positions` (`LoaderConfig.band_positions`, None: all 12) kept in their order,
+    and `fill` (from `Normalization.fill`, None: 0) in empty buckets and where a DN is 0 (the
+    course masked zeros); then the spectral `indices` (`cropseries.indices`), normalized
+    with their own statistics."""
 
     normalization: Normalization
     positions: tuple[int, ...] | None = None
@@ -108,15 +102,30 @@ class ModelInput:
         # Looked up once, so that an index stats.json lacks fails before the first batch.
         object.__setattr__(self, "index_stats", self.normalization.of_indices(self.indices))
 
-    def values(self, bands: np.ndarray) -> np.ndarray:
-        """float32 [n, channels]: x of `bands` [n, 12] DN, then its indices, each
-        `(value - mean) / std` in float64, 0 where the index is undefined (a band is 0)."""
-        x = self._select(self.normalization.apply(bands, self.fill))
-        if not self.indices:
-            return x
-        mean, std = self.index_stats
-        normalized = np.nan_to_num((index_values(bands, self.indices) - mean) / std, nan=0.0)
-        return np.concatenate([x, normalized.astype(np.float32)], axis=1)
+    @property
+    def band_positions(self) -> np.ndarray:
+        """int64 [bands]: the positions in `layout.BANDS` of x's band channels."""
+        return np.arange(NUM_BANDS) if self.positions is None else np.array(self.positions)
+
+    @property
+    def num_channels(self) -> int:
+        return len(self.band_positions) + len(self.indices)
+
+    def write(self, bands: np.ndarray, images: np.ndarray, rows: np.ndarray, out: np.ndarray):
+        """Put x of `images` (rows of `bands` [*, 12], a series' DN in any integer dtype and
+        byte order) into the rows `rows` of `out` float32 [n, channels]: the bands in one
+        compiled pass, then the indices, `(value - mean) / std` in float64, 0 where an
+        index is undefined (a band is 0)."""
+        norm = self.normalization
+        fill = np.zeros(NUM_BANDS, np.float32) if self.fill is None else self.fill
+        positions = self.band_positions.astype(np.int64)
+        view, swapped = native(bands)
+        normalize_into(view, swapped, images, rows, norm.mean, norm.std, fill, positions, out)
+        if self.indices:
+            mean, std = self.index_stats
+            dn = np.take(bands, images, axis=0)
+            normalized = np.nan_to_num((index_values(dn, self.indices) - mean) / std, nan=0.0)
+            out[rows, len(positions) :] = normalized.astype(np.float32)
 
     @property
     def empty(self) -> np.ndarray | None:
@@ -124,10 +133,8 @@ class ModelInput:
         train mean, either way)."""
         if self.fill is None:
             return None
-        return np.concatenate([self._select(self.fill), np.zeros(len(self.indices), np.float32)])
-
-    def _select(self, values: np.ndarray) -> np.ndarray:
-        return values if self.positions is None else values[..., list(self.positions)]
+        bands = self.fill[self.band_positions]
+        return np.concatenate([bands, np.zeros(len(self.indices), np.float32)])
 
 
 #: The constants the course published (2021 train split, zeros ignored), course_facts 4.

@@ -40,6 +40,7 @@ from cropseries.loader.source import (
     ordered_map,
     read_columns,
     read_pieces,
+    spare_cores,
 )
 from cropseries.loader.windows import RandomStart, StartDays, Strategy, cut_windows, parse_window
 from cropseries.split_dataset import dataset_legend
@@ -150,7 +151,9 @@ def window_strategy(
 def model_input(bucketed: Bucketed, inputs: ModelInput) -> np.ndarray:
     """x: float32 [E, 25, bands], the normalized bands of each filled bucket, the fill
     (0 by default) elsewhere."""
-    return bucketed.scatter(inputs.values(bucketed.bands), inputs.empty)
+    x = bucketed.blank(inputs.num_channels, np.float32, inputs.empty)
+    inputs.write(bucketed.series.bands, bucketed.images, bucketed.cells, x)
+    return x.reshape(bucketed.num_examples, bucketed.num_buckets, inputs.num_channels)
 
 
 @dataclass(frozen=True)
@@ -231,12 +234,21 @@ def sequence_columns(bucketed: Bucketed, inputs: ModelInput) -> Columns:
     day_year_doy = bucketed.sequence(np.column_stack([bucketed.kept_days.astype(np.int16), dates]))
     slots = np.arange(day_year_doy.shape[1])
     return {
-        "seq_x": bucketed.sequence(inputs.values(bucketed.bands_of(kept))),
+        "seq_x": sequence_input(bucketed, inputs),
         "seq_day": day_year_doy[..., 0],
         "seq_year": day_year_doy[..., 1],
         "seq_doy": day_year_doy[..., 2],
         "seq_mask": slots < bucketed.kept_counts[:, None],
     }
+
+
+def sequence_input(bucketed: Bucketed, inputs: ModelInput) -> np.ndarray:
+    """seq_x: float32 [E, T, bands], the kept images normalized as x, zeros after each
+    example's last."""
+    width = bucketed.sequence_width
+    x = np.zeros((bucketed.num_examples * width, inputs.num_channels), np.float32)
+    inputs.write(bucketed.series.bands, bucketed.kept_images, bucketed.sequence_slots(), x)
+    return x.reshape(bucketed.num_examples, width, inputs.num_channels)
 
 
 def finish(columns: Columns, plan: Plan) -> Columns:
@@ -287,7 +299,10 @@ def batches(
 
     def read(units: tuple) -> Iterator[Piece]:
         source, legend = plan.source, plan.legend
-        return read_pieces(source, units, legend, config.codec, config.read_rows, plan.extras)
+        threads = spare_cores(config.kernel_threads)
+        return read_pieces(
+            source, units, legend, config.codec, config.read_rows, plan.extras, threads
+        )
 
     pieces = read(units) if cache is None else cache.pieces(units, read)
     made_by = partial(_examples_of, plan=plan, seed=seed)

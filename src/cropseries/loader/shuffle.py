@@ -62,6 +62,11 @@ class Rebatcher:
 
     def pop(self, n: int) -> Columns:
         """The next `n` rows (n <= count), in arrival order."""
+        return concatenate(self.pop_parts(n))
+
+    def pop_parts(self, n: int) -> list[Columns]:
+        """The next `n` rows (n <= count), in arrival order, as the groups they came in (cut
+        where `n` ends): no copy."""
         parts, need = [], n
         while need:
             head = self.pending[0]
@@ -74,7 +79,7 @@ class Rebatcher:
                 self.pending[0] = take(head, slice(need, None))
                 need = 0
         self.count -= n
-        return concatenate(parts)
+        return parts
 
     def push(self, columns: Columns | None) -> Iterator[Columns]:
         """Add rows; yield every full batch now available."""
@@ -128,8 +133,12 @@ class ShuffleBuffer:
         """Evict n (<= capacity) random slots, refill them with the next n arrivals."""
         slots = self.rng.choice(self.capacity, n, replace=False)
         evicted = take(self.slots, slots)
-        for name, values in self.arriving.pop(n).items():
-            self._store(name, slots, values)
+        start = 0
+        for part in self.arriving.pop_parts(n):  # each straight into its slots
+            end = start + num_rows(part)
+            for name, values in part.items():
+                self._store(name, slots[start:end], values)
+            start = end
         return evicted
 
     def push(self, columns: Columns | None) -> Iterator[Columns]:

@@ -28,13 +28,16 @@ import pyarrow.parquet as pq
 from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
 from cropseries.errors import ConfigError
 from cropseries.geo import pixel_ids
-from cropseries.layout import STORED_SCL, scl_in
+from cropseries.layout import STORED_SCL
 from cropseries.legend import ClassLegend
+from cropseries.loader.compiled import first_fall, first_outside
 from cropseries.loader.errors import LoaderError
 from cropseries.loader.labels import course_labels
 from cropseries.reader import LayoutError, open_course_dataset, parquet_files, resolve
 from cropseries.split_dataset import folder_name, split_files, split_names, split_of
 
+#: Which uint8 SCL values a stored series may hold (`layout.STORED_SCL`), as a lookup table.
+STORED_SCL_TABLE = np.isin(np.arange(256), sorted(STORED_SCL))
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
@@ -213,16 +216,13 @@ def _check_series(batch: pa.RecordBatch, file: str, first_row: int, codec: str) 
                 f"{problem}; run `python -m cropseries validate` on the source data",
             )
     series = decode_series(batch, codec, convert_bands=False)
-    # A fall between consecutive images is an error unless a new row starts there.
-    falls = np.flatnonzero(series.dates[1:] < series.dates[:-1]) + 1
-    inside = falls[~np.isin(falls, series.offsets)]
-    if len(inside):
-        row = int(np.searchsorted(series.offsets, inside[0], side="right") - 1)
+    row = first_fall(series.dates, series.offsets)
+    if row >= 0:
         raise _fail(file, first_row + row, "img_dates", "dates are not ascending")
-    foreign = np.flatnonzero(~scl_in(series.scl, STORED_SCL))
-    if len(foreign):
-        row = int(np.searchsorted(series.offsets, foreign[0], side="right") - 1)
-        value = int(series.scl[foreign[0]])
+    foreign = first_outside(series.scl, STORED_SCL_TABLE)
+    if foreign >= 0:
+        row = int(np.searchsorted(series.offsets, foreign, side="right") - 1)
+        value = int(series.scl[foreign])
         problem = f"SCL value {value} outside the stored set {sorted(STORED_SCL)}"
         raise _fail(file, first_row + row, "scl_vals", problem)
     return series
@@ -278,6 +278,14 @@ class Piece:
             return self._chunk
 
 
+def spare_cores(kernel_threads: int) -> bool:
+    """Whether the machine has cores beyond the loader's own threads (the read-ahead, the
+    `kernel_threads`, the consumer): only then do pyarrow's decoding threads help. On two
+    cores, handing each batch's columns to them cost 15-30 % of an epoch (docs/performance.md).
+    """
+    return (os.cpu_count() or 1) > kernel_threads + 2
+
+
 def read_pieces(
     source: Input,
     units: Iterable[Unit],
@@ -285,8 +293,12 @@ def read_pieces(
     codec: str,
     read_rows: int,
     locations: bool = False,
+    decode_threads: bool = False,
 ) -> Iterator[Piece]:
     """Stream `units` in the given order as pieces of up to `read_rows` rows.
+
+    `decode_threads` lets pyarrow decode a batch's columns on its own threads
+    (`spare_cores` says when that helps).
 
     A background thread reads `READ_AHEAD` record batches ahead (pyarrow releases the GIL
     while it decodes Parquet), so reading overlaps the kernel. A piece's `chunk()` raises
@@ -308,7 +320,10 @@ def read_pieces(
             try:
                 parquet = pq.ParquetFile(unit.file, filesystem=source.filesystem, metadata=footer)
                 for batch in parquet.iter_batches(
-                    batch_size=read_rows, row_groups=[unit.row_group], columns=columns
+                    batch_size=read_rows,
+                    row_groups=[unit.row_group],
+                    columns=columns,
+                    use_threads=decode_threads,
                 ):
                     yield unit, first_row, batch
                     first_row += batch.num_rows
