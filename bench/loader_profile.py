@@ -5,7 +5,8 @@
 Reads the train split's record batches into memory once (as bench/loader.py generates
 them), then times each step of the loader's kernel over all of them, in this thread alone,
 with CPU time (`time.thread_time`), best of `--repeat`: pyarrow reading the columns (all its
-threads, process CPU: the floor's cost), checking and decoding (`decode_chunk`), filtering,
+threads, process CPU: the floor's cost; and on one thread, as the loader reads on two
+cores: `source.spare_cores`), checking and decoding (`decode_chunk`), filtering,
 windows and buckets (`windowed`), the example columns and their normalization (`examples`
 less `windowed`), the shuffle buffer, and finishing the batches (one-hot, `finish`). It
 ends with the whole numpy epoch's process CPU per row and its CPU/wall ratio (how many of
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from cropseries.config import LoaderConfig
+from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.pipeline import batches, examples, finish, plan, windowed
 from cropseries.loader.shuffle import ShuffleBuffer
 from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk
@@ -42,22 +44,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     config = LoaderConfig(seed=0)
+    keep_arrays_on_heap()  # as `batches` does: no page faults from fresh mmaps in the steps
     job = plan(args.data, None, config, training=True, split="train")
     kind = job.source.kind
     columns = list(SPLIT_COLUMNS if kind == "split" else COURSE_COLUMNS)
 
-    def read() -> list:
+    def read(threads: bool = True) -> list:
         return [
             (unit.file, batch)
             for unit in job.source.units
             for batch in pq.ParquetFile(unit.file).iter_batches(
-                batch_size=config.read_rows, row_groups=[unit.row_group], columns=columns
+                batch_size=config.read_rows,
+                row_groups=[unit.row_group],
+                columns=columns,
+                use_threads=threads,
             )
         ]
 
     read()  # the page cache
     seconds: dict[str, float] = {}
     seconds["read (pyarrow, all threads)"], held = best_cpu(read, args.repeat, time.process_time)
+    seconds["read (pyarrow, one thread)"], _ = best_cpu(lambda: read(False), args.repeat)
     rows = sum(batch.num_rows for _, batch in held)
 
     def decode() -> list:

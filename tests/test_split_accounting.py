@@ -15,7 +15,7 @@ from fixture_data import course_rows, file_bytes, generated, read_split
 
 from cropseries.cdl import cdl_codes, double_crop_codes
 from cropseries.config import SplitConfig
-from cropseries.layout import SCHEMA
+from cropseries.layout import SCHEMA, STORED_SCL
 from cropseries.split import REASONS, SplitError, run_split
 from cropseries.writer import write_partition
 
@@ -178,3 +178,31 @@ def test_the_date_check_reads_both_codecs(spark, codec):
         for r in rows
     ]
     assert verdicts == expected and not all(verdicts)
+
+
+SCL_BYTES = [
+    b"",
+    b"\x04\x05\x06",
+    b"\x02\x03\x0a\x0a",
+    b"\x00",
+    b"\x07\x04",
+    b"\x04\x0b",
+    b"\xff",
+    b"\x04\xc3\x84",  # a valid two-byte UTF-8 character
+    b"\xc3",  # a lead byte with nothing after it
+    b"\x04\xe2\x82",  # a three-byte character cut short
+    b"\x80\x04",
+    bytes(range(256)),
+    bytes(sorted(STORED_SCL)) * 50,
+]
+
+
+def test_the_scl_check_accepts_exactly_the_stored_values(spark):
+    from cropseries.split.checks import scl_stored
+
+    frame = spark.createDataFrame(
+        [(i, v) for i, v in enumerate(SCL_BYTES)], "i int, scl_vals binary"
+    )
+    got = {r["i"]: r["ok"] for r in frame.select("i", scl_stored().alias("ok")).collect()}
+    assert got == {i: set(v) <= STORED_SCL for i, v in enumerate(SCL_BYTES)}
+    assert sum(got.values()) == 4  # not vacuous
