@@ -299,3 +299,17 @@ def test_kernel_reads_big_endian_bands_without_converting_them_first():
         bucketize(big_endian, windows, LoaderConfig()).raw,
         bucketize(series, windows, LoaderConfig()).raw,
     )
+
+
+def test_the_kernel_compiles_where_no_cache_can_be_written(monkeypatch):
+    import numba.core.caching
+
+    from cropseries.loader.compiled import compiled
+
+    def add_one(x):
+        return x + 1
+
+    monkeypatch.setattr(numba.core.caching.CacheImpl, "_locator_classes", [])
+    with pytest.raises(RuntimeError, match="no locator"):
+        numba.njit(cache=True)(add_one)
+    assert compiled(add_one)(41) == 42

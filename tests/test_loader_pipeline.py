@@ -17,6 +17,7 @@ from cropseries.loader.shuffle import ShuffleBuffer
 from cropseries.loader.source import Shard
 from cropseries.loader.windows import last_days
 from cropseries.reader import parquet_files
+from cropseries.synth import SynthConfig, generate
 
 LEGEND = course_legend()
 
@@ -473,3 +474,19 @@ def test_index_channels_follow_the_bands_normalized_with_their_own_statistics(sp
     assert len(INDICES) == 6
     with pytest.raises(CropseriesError, match="has no statistics for index 'evi'"):
         plan(splits, write_stats(tmp_path / "old.json"), config, training=True, split="train")
+
+
+def test_both_codecs_give_the_same_batches(tmp_path, stats):
+    """The compiled kernel reads big-endian uint16 in place and little-endian int32 natively."""
+    got = {}
+    for codec in ("uint16be", "int32le"):
+        config = SynthConfig(pixels=70, years=(2021,), seed=2, codec=codec)
+        generate(str(tmp_path / codec), config, progress=False)
+        loader = LoaderConfig(seed=4, batch_size=64, codec=codec)
+        got[codec] = collect(
+            batches(plan(str(tmp_path / codec), stats, loader, training=True, split="val"))
+        )
+    assert len(got["uint16be"]["x"]) > 0
+    for name in ("x", "y"):
+        np.testing.assert_array_equal(got["uint16be"][name], got["int32le"][name])
+    assert np.count_nonzero(got["int32le"]["x"]) > 0

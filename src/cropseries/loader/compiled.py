@@ -5,13 +5,27 @@ images, convert the byte order, subtract, divide, mask the zeros, scatter into b
 each reading and writing all of it; here each value is read once and written once, in
 machine code that releases Python's lock, so the kernel threads overlap with pyarrow's
 reading and with each other. The functions take plain arrays; what they mean is the
-callers' business (`normalization`, `bucketing`). Compiled on first use, cached on disk.
+callers' business (`normalization`, `bucketing`, `source`). Compiled on first use, cached
+on disk.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+
+def compiled(function):
+    """`function` compiled to machine code that runs without Python's lock, on first use.
+
+    The machine code is cached beside the module, or in the user's cache directory, so a
+    process compiles only what changed; where neither can be written (a read-only install
+    without a home directory), each process compiles once instead.
+    """
+    try:
+        return numba.njit(nogil=True, cache=True)(function)
+    except RuntimeError:  # numba: "no locator available" for the cache
+        return numba.njit(nogil=True)(function)
 
 
 def native(values: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -24,7 +38,7 @@ def native(values: np.ndarray) -> tuple[np.ndarray, bool]:
     return values.view(values.dtype.newbyteorder("=")), True
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def normalize_into(bands, swapped, images, rows, mean, std, fill, positions, out):
     """out[rows[k], j] = (band positions[j] of image images[k] - mean) / std, in float32 as
     numpy computes it (convert, subtract, divide), or fill[band] where the DN is 0.
@@ -45,7 +59,7 @@ def normalize_into(bands, swapped, images, rows, mean, std, fill, positions, out
                 out[row, j] = (np.float32(dn) - mean[band]) / std[band]
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def window_spans(dates, offsets, rows, start_days, length):
     """The first image and the number of images of every window: those of row rows[e]
     whose day (since the row's first image) lies in [start_days[e], start_days[e] + length].
@@ -67,7 +81,7 @@ def window_spans(dates, offsets, rows, start_days, length):
     return first, counts
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def subsample(first, counts, max_images, keys):
     """The images each window keeps, window by window in time order, and how many: all of
     a window's, or, where it holds more than `max_images`, the `max_images` with the
@@ -103,7 +117,7 @@ def subsample(first, counts, max_images, keys):
     return kept, kept_counts
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def bucket_windows(
     dates, offsets, scl, rows, start_days, kept, kept_counts, pick_keys,
     first_kept, clip_days, days_per_bucket, num_buckets, green, last_buckets,
@@ -158,7 +172,7 @@ def bucket_windows(
     return cells[:filled], images[:filled], days[:filled], anchors, vegetated, kept_days
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def first_fall(dates, offsets):
     """The first row whose dates do not ascend, or -1."""
     for row in range(offsets.shape[0] - 1):
@@ -168,7 +182,7 @@ def first_fall(dates, offsets):
     return -1
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def first_outside(values, allowed):
     """The position of the first of `values` (uint8) that `allowed` (bool [256]) does not
     mark, or -1."""

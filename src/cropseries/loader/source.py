@@ -281,7 +281,7 @@ class Piece:
 def spare_cores(kernel_threads: int) -> bool:
     """Whether the machine has cores beyond the loader's own threads (the read-ahead, the
     `kernel_threads`, the consumer): only then do pyarrow's decoding threads help. On two
-    cores, handing each batch's columns to them cost 15-30 % of an epoch (docs/performance.md).
+    cores, numpy epochs ran at 163,000 rows/s with them and 195,000-237,000 without.
     """
     return (os.cpu_count() or 1) > kernel_threads + 2
 
