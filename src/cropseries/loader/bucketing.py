@@ -2,7 +2,8 @@
 
 It implements course_facts section 4 (window, subsample, days from the first kept image,
 5-day buckets, earliest image per bucket, NDVI, scatter, the vegetation test) over a whole
-decoded record batch at once with numpy: no per-row Python. Every random draw is an input
+decoded record batch at once, its loops over images compiled (`compiled`): no per-row Python,
+one pass over the images. Every random draw is an input
 (`Windows`), so pinned draws give pinned arrays; drawing them (`windows`), reading files
 (`source`), labels (`labels`) and normalization (`normalization`) live elsewhere.
 """
