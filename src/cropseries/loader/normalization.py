@@ -112,7 +112,7 @@ class ModelInput:
         return len(self.band_positions) + len(self.indices)
 
     def write(self, bands: np.ndarray, images: np.ndarray, rows: np.ndarray, out: np.ndarray):
-        """Put x of `images` (rows of `bands` [*, 12], a series' DN in any integer dtype and
+        """Put x of `images` (rows of `bands` [images, 12], a series' DN in any integer dtype and
         byte order) into the rows `rows` of `out` float32 [n, channels]: the bands in one
         compiled pass, then the indices, `(value - mean) / std` in float64, 0 where an
         index is undefined (a band is 0)."""
