@@ -104,7 +104,7 @@ def run_spark(splits: str, research: dict) -> dict:
     spark.range(1).collect()  # start the server before the clock
     config, seconds = StatsConfig(**research), []
     with tempfile.TemporaryDirectory() as tmp:
-        for run in range(2):  # the first also warms the session (see `main`)
+        for run in range(2):  # the first also warms the session (the module docstring)
             started = time.perf_counter()
             stats = compute_stats(spark, splits, config, out=os.path.join(tmp, f"{run}.json"))
             seconds.append(time.perf_counter() - started)

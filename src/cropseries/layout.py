@@ -64,12 +64,17 @@ STORED_SCL: frozenset[int] = frozenset({2, 3, 4, 5, 6, 10})
 SCL_VEGETATION = 4
 
 
+def scl_table(codes) -> np.ndarray:
+    """bool [256]: which uint8 SCL values are among `codes`, as a lookup table."""
+    table = np.zeros(256, bool)
+    table[np.fromiter(codes, np.int64)] = True
+    return table
+
+
 def scl_in(scl: np.ndarray, codes) -> np.ndarray:
     """bool [n]: which uint8 SCL values are among `codes`; a 256-entry table lookup, several
     times faster than `np.isin` on the loader's millions of images."""
-    table = np.zeros(256, bool)
-    table[np.fromiter(codes, np.int64)] = True
-    return table[scl]
+    return scl_table(codes)[scl]
 
 
 #: Columns of a course-layout Parquet file, with their Parquet (Arrow) types.

@@ -17,7 +17,7 @@ import numpy as np
 
 from cropseries.codecs import PixelSeries
 from cropseries.config import LoaderConfig
-from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION, scl_in
+from cropseries.layout import BANDS, NIR, NUM_BANDS, RED, SCL_VEGETATION, scl_in, scl_table
 from cropseries.loader.compiled import bucket_windows, subsample, window_spans
 
 #: Channels of a bucketed example: the 12 bands (DN), then these three.
@@ -245,12 +245,10 @@ def bucketize(
         crowd, _ = _ranges(first[crowded], counts[crowded])
         subsample_keys = _keys_of(windows.subsample_keys, crowd)
     kept, kept_counts = subsample(first, counts, config.max_images, subsample_keys)
-    green = np.zeros(256, bool)
-    green[list(green_scl)] = True
     cells, images, days, anchors, vegetated, kept_days = bucket_windows(
         dates, offsets, series.scl, rows, start_days, kept, kept_counts,
         _keys_of(windows.pick_keys, kept), config.anchor == "first_kept", config.clip_days,
-        config.days_per_bucket, config.num_buckets, green, last_buckets,
+        config.days_per_bucket, config.num_buckets, scl_table(green_scl), last_buckets,
     )  # fmt: skip
     return Bucketed(
         series=series,

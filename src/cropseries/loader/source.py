@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from cropseries.codecs import PixelSeries, check_byte_lengths, decode_series
 from cropseries.errors import ConfigError
 from cropseries.geo import pixel_ids
-from cropseries.layout import STORED_SCL
+from cropseries.layout import STORED_SCL, scl_table
 from cropseries.legend import ClassLegend
 from cropseries.loader.compiled import first_fall, first_outside
 from cropseries.loader.errors import LoaderError
@@ -37,7 +37,7 @@ from cropseries.reader import LayoutError, open_course_dataset, parquet_files, r
 from cropseries.split_dataset import folder_name, split_files, split_names, split_of
 
 #: Which uint8 SCL values a stored series may hold (`layout.STORED_SCL`), as a lookup table.
-STORED_SCL_TABLE = np.isin(np.arange(256), sorted(STORED_SCL))
+STORED_SCL_TABLE = scl_table(STORED_SCL)
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
