@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 
 from cropseries.cdl import double_crop_codes, name_to_code
@@ -92,26 +91,40 @@ class ClassLegend:
         return {label: code for code, label in enumerate(self.names)}
 
     def codes(self, labels: pa.Array) -> np.ndarray:
-        """Codes of an Arrow array of label names (binary or string): int16 [n], -1 if unknown."""
+        """Codes of an Arrow array (or chunked array) of label names (binary or string,
+        dictionary-encoded or not): int16 [n], -1 if unknown or null. Each distinct name is
+        looked up once: a column holds a handful, so this costs about the dictionary
+        encoding."""
+        if isinstance(labels, pa.ChunkedArray):
+            labels = labels.combine_chunks()
+        encoded = labels if pa.types.is_dictionary(labels.type) else labels.dictionary_encode()
+        names = encoded.dictionary
+        if not pa.types.is_string(names.type):
+            names = names.cast(pa.string())
         mapping = self.name_codes()
-        keys = pa.array(list(mapping), pa.string())
-        text = labels if pa.types.is_string(labels.type) else labels.cast(pa.string())
-        found = np.asarray(pc.index_in(text, value_set=keys).fill_null(-1), np.int64)
-        codes = np.asarray(list(mapping.values()), np.int16)
-        return np.where(found >= 0, codes[np.maximum(found, 0)], -1).astype(np.int16)
+        found = [mapping.get(name, -1) for name in names.to_pylist()]
+        codes = np.array([*found, -1], np.int16)  # the last for nulls
+        return codes[np.asarray(encoded.indices.fill_null(len(found)))]
 
     def code_to_label(self) -> np.ndarray:
         """Lookup table int16 [num_codes]: label code to class index, before the vegetation
-        rule; -1 for a code of no class (only where there is no `rest` class)."""
-        table = np.full(self.num_codes, -1 if self.rest is None else self.rest_index, np.int16)
-        for label, codes in self.members:
-            table[list(codes)] = self.classes.index(label)
-        return table
+        rule; -1 for a code of no class (only where there is no `rest` class). Read-only:
+        built once per legend."""
+        return _code_to_label(self)
 
     def label_of(self, label_name: str) -> int | None:
         """Class index of a label name, None if the legend does not know the name."""
         code = self.name_codes().get(label_name)
         return None if code is None else int(self.code_to_label()[code])
+
+
+@cache
+def _code_to_label(legend: ClassLegend) -> np.ndarray:
+    table = np.full(legend.num_codes, -1 if legend.rest is None else legend.rest_index, np.int16)
+    for label, codes in legend.members:
+        table[list(codes)] = legend.classes.index(label)
+    table.flags.writeable = False
+    return table
 
 
 # -- reading and writing legend files --------------------------------------------------------

@@ -46,17 +46,15 @@ def normalize_into(bands, swapped, images, rows, mean, std, fill, positions, out
     `bands` [images, 12] integers (byte-swapped 2-byte values if `swapped`), `mean`, `std`
     and `fill` float32 [12], `positions` int64 [channels], `out` float32 [n, >= channels].
     """
+    m, s, f = mean[positions], std[positions], fill[positions]  # contiguous, per channel
     for k in range(images.shape[0]):
-        image, row = images[k], rows[k]
+        src, dst = bands[images[k]], out[rows[k]]
         for j in range(positions.shape[0]):
-            band = positions[j]
-            dn = np.int64(bands[image, band])
+            dn = np.int32(src[positions[j]])
             if swapped:
-                dn = ((dn & 0xFF) << 8) | ((dn >> 8) & 0xFF)
-            if dn == 0:
-                out[row, j] = fill[band]
-            else:
-                out[row, j] = (np.float32(dn) - mean[band]) / std[band]
+                dn = ((dn & 0xFF) << 8) | (dn >> 8)
+            value = (np.float32(dn) - m[j]) / s[j]
+            dst[j] = f[j] if dn == 0 else value  # a select, so the loop vectorizes
 
 
 @compiled

@@ -17,12 +17,11 @@ from cropseries.legend import ClassLegend
 def course_labels(names: pa.Array, legend: ClassLegend) -> tuple[np.ndarray, np.ndarray]:
     """Class index int32 [n] and double-crop flag bool [n] from label names (the `CDL`
     column), by the legend. Unknown names get class -1 (the caller reports them)."""
-    codes = legend.codes(names).astype(np.int64)
-    known = codes >= 0
-    labels = np.full(len(codes), -1, np.int32)
-    labels[known] = legend.code_to_label()[codes[known]]
-    double = np.isin(codes, np.fromiter(legend.double_crops, np.int64, len(legend.double_crops)))
-    return labels, double
+    codes = legend.codes(names)  # -1 (unknown) reads the last entry of each table: -1, False
+    labels = np.append(legend.code_to_label(), -1).astype(np.int32)[codes]
+    double = np.zeros(legend.num_codes + 1, bool)
+    double[list(legend.double_crops)] = True
+    return labels, double[codes]
 
 
 def apply_vegetation_rule(
@@ -38,8 +37,9 @@ def apply_vegetation_rule(
     rule = legend.rule
     if rule is None:
         return labels
-    exempt = [legend.classes.index(c) for c in rule.exempt]
-    turned = ~np.isin(labels, exempt) & ~vegetated
+    exempt = np.zeros(legend.num_classes, bool)
+    exempt[[legend.classes.index(c) for c in rule.exempt]] = True
+    turned = ~exempt[labels] & ~vegetated
     return np.where(turned, np.int32(legend.no_crop_index), labels)
 
 
