@@ -42,6 +42,31 @@ def test_near_sets_match_brute_force(spark):
     assert report["val"]["within_1km"] == 0  # so its minimum came from the far search
 
 
+def test_held_pixels_on_train_locations_are_at_distance_zero(spark):
+    """A year split: every val pixel repeats a train location; test pixels repeat some, and
+    one lies a metre off a train pixel, so the coordinate join must not claim it."""
+    from cropseries.split.leakage import distance_to_train
+
+    rng = np.random.default_rng(9)
+    train = ORIGIN + rng.random((200, 2)) * 3000
+    val = train[::2].copy()
+    test = np.concatenate([train[:20], ORIGIN + [2000, 2000] + rng.random((30, 2)) * 2000])
+    test[0] += [1.0, 0.0]
+    report = distance_to_train(spark, _points(spark, train=train, test=test, val=val))
+    assert report["val"] == {
+        "pixels": 100,
+        "within_100m": 100,
+        "within_1km": 100,
+        "fraction_within_100m": 1.0,
+        "fraction_within_1km": 1.0,
+        "min_distance_to_train_m": 0.0,
+    }
+    d = _nearest(test, train)
+    assert report["test"]["within_100m"] == int((d <= 100).sum())
+    assert report["test"]["within_1km"] == int((d <= 1000).sum())
+    assert report["test"]["min_distance_to_train_m"] == 0.0
+
+
 def test_far_search_is_exact_hundreds_of_kilometres_away(spark):
     from cropseries.split.leakage import far_min_distance
 

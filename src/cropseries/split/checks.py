@@ -3,7 +3,8 @@
 `check_input` reads only file listings and Parquet footers and raises `SplitError` before
 any Spark work when the dataset cannot be split (no files, wrong directories, missing
 columns, wrong types). `row_problem` is the Spark expression giving the reason a row is
-unusable. Content checks that need decoding (dates, SCL values) are `validate`'s business.
+unusable; the one check that decodes (dates) runs numpy in a pandas UDF, the others are
+Spark expressions. `validate` reports the same problems row by row, with file and row.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import os
 import re
 
-from cropseries.codecs import bytes_per_image
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from cropseries.codecs import byte_lengths, bytes_per_image, codec_dtype, decode_column
 from cropseries.errors import CropseriesError, RunFailed
 from cropseries.layout import STORED_SCL
 from cropseries.reader import LayoutError, open_course_dataset, resolve
@@ -97,32 +102,41 @@ def has_location():
     return (F.abs("lon") <= 180) & (F.abs("lat") <= 90)
 
 
-def _day(codec: str, i: str) -> str:
-    """SQL: the `i`-th (0-based) value of `img_dates` as an integer, for the codec."""
-    if codec == "uint16be":
-        return f"cast(conv(hex(substring(img_dates, 2 * ({i}) + 1, 2)), 16, 10) as int)"
-    word = f"hex(substring(img_dates, 4 * ({i}) + 1, 4))"  # int32le: reverse the byte order
-    pairs = ", ".join(f"substr({word}, {k}, 2)" for k in (7, 5, 3, 1))
-    return f"cast(conv(concat({pairs}), 16, 10) as int)"
+def dates_in_year(dates: pa.Array, num_images: np.ndarray, year: np.ndarray, codec: str):
+    """Per row (bool [n]): `img_dates` ascends and lies inside the row's `year`. Rows whose
+    byte length disagrees with `num_images` (or with nulls) are not decoded and count as
+    true: the byte-length check reports them first."""
+    dtype = codec_dtype(codec)
+    sane = (num_images >= 0) & (num_images <= MAX_IMAGES)
+    decodable = sane & (byte_lengths(dates) == num_images * dtype.itemsize) & dates.is_valid()
+    decodable = np.asarray(decodable)
+    values, offsets = decode_column(dates.filter(pa.array(decodable)), dtype)
+    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    first = (year[decodable] - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    last = (first.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    values = values.astype(np.int64)
+    faults = (values < first.astype(np.int64)[row]) | (values > last.astype(np.int64)[row])
+    steps_back = np.flatnonzero((np.diff(values) < 0) & (row[1:] == row[:-1]))
+    bad = np.bincount(row[faults], minlength=len(offsets) - 1) > 0
+    bad[row[steps_back + 1]] = True
+    verdict = np.ones(len(dates), bool)
+    verdict[decodable] = ~bad
+    return verdict
 
 
 def dates_ok(codec: str):
-    """Boolean Column: `img_dates` ascends and lies inside the row's `year` (the lengths must
-    agree with `num_images` first; validate reports the same)."""
-    from pyspark.sql import functions as F
+    """Boolean Column: `img_dates` ascends and lies inside the row's `year` (see
+    `dates_in_year`), decoded with numpy in a pandas UDF. Spark's own expression for it (a
+    `forall` over each row's images) took 9 of the 25 s 01_split spent writing 1M rows."""
+    from pyspark.sql.functions import pandas_udf
 
-    first = "datediff(make_date(year, 1, 1), date'1970-01-01')"
-    last = "datediff(make_date(year, 12, 31), date'1970-01-01')"
-    if codec == "uint16be":  # big-endian words order as their bytes do: compare the bytes
-        step = "substring(img_dates, 2 * i + 1, 2) <= substring(img_dates, 2 * i + 3, 2)"
-    else:
-        step = f"{_day(codec, 'i')} <= {_day(codec, 'i + 1')}"
-    ascending = f"num_images < 2 or forall(sequence(0, num_images - 2), i -> {step})"
-    inside = (
-        f"num_images = 0 or ({_day(codec, '0')} >= {first} "
-        f"and {_day(codec, 'num_images - 1')} <= {last})"
-    )
-    return F.expr(f"({ascending}) and ({inside})")
+    @pandas_udf("boolean")
+    def ok(dates: pd.Series, num_images: pd.Series, year: pd.Series) -> pd.Series:
+        counts = num_images.fillna(-1).to_numpy(np.int64)
+        years = year.fillna(1970).to_numpy(np.int64)
+        return pd.Series(dates_in_year(pa.array(dates, pa.binary()), counts, years, codec))
+
+    return ok("img_dates", "num_images", "year")
 
 
 def scl_stored():

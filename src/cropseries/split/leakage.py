@@ -2,10 +2,11 @@
 
 Input is one row per pixel location and split (`split`, `pixel_id`, EPSG:5070 `x`, `y`
 metres). For val and test pixels (or each fold's, against the folds it trains with) we find
-the nearest train pixel within 100 m and 1 km by
-joins on square grid cells (the nearest train pixel within r lies in the pixel's cell of
-edge r or one of the 8 around it), and, when none lies within 1 km, the exact minimum
-distance by a coarse-to-fine search over occupied cells. Distances are planar in EPSG:5070.
+the nearest train pixel within 100 m and 1 km: distance 0 for pixels on a train location (one
+join on x, y), and for the others by joins on square grid cells (the nearest train pixel
+within r lies in the pixel's cell of edge r or one of the 8 around it), and, when none lies
+within 1 km, the exact minimum distance by a coarse-to-fine search over occupied cells.
+Distances are planar in EPSG:5070.
 """
 
 from __future__ import annotations
@@ -83,6 +84,22 @@ def nearest_train(held, train, radius_m: float, cells_per_radius: int = 1):
     )
 
 
+def _on_train_locations(held, train):
+    """Split `held` into the pixels lying exactly on a train pixel (split, pixel_id,
+    distance_m 0) and the others (as `held`). Under a year split every held pixel repeats a
+    train location, and one join on (x, y) then settles them all, where the cell join would
+    compare each with the train pixels of nine cells."""
+    from pyspark.sql import functions as F
+
+    places = train.select("x", "y").distinct().withColumn("on_train", F.lit(True))
+    marked = held.join(places, ["x", "y"], "left")
+    on_train = marked.where(F.col("on_train")).select(
+        "split", "pixel_id", F.lit(0.0).alias("distance_m")
+    )
+    elsewhere = marked.where(F.col("on_train").isNull()).select(*held.columns)
+    return on_train, elsewhere
+
+
 def training_splits(splits: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Each held-out split and the splits it is measured against: val and test against
     train, or each fold against the folds that train when it is the test fold."""
@@ -115,8 +132,9 @@ def _distances(spark, points, held_splits: tuple[str, ...], train_splits: tuple[
     train = points.where(F.col("split").isin(*train_splits))
     held = points.where(F.col("split").isin(*held_splits))
     near, far = RADII_M
-    within_near = nearest_train(held, train, near)
-    outside_near = held.join(within_near, ["split", "pixel_id"], "left_anti")
+    on_train, elsewhere = _on_train_locations(held, train)
+    within_near = on_train.unionByName(nearest_train(elsewhere, train, near))
+    outside_near = elsewhere.join(within_near, ["split", "pixel_id"], "left_anti")
     within_far = nearest_train(outside_near, train, far, cells_per_radius=4)
 
     def summary(frame, kind, distance):
