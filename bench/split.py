@@ -7,8 +7,8 @@ is the issue's 1,000,000 pixel-years; kept under the ignored data/ folder), then
 files: (a) the floor, pyarrow reading every column of every file; (b) the course's split
 restated: pandas reads each split's year into memory, decodes the names, drops double crops
 by name from train and val and maps names to labels per element; (c) the same year split in
-one process with pyarrow and numpy (labels, the row checks that need no decoding, ids,
-writes; no leakage report), the baseline of the issue's target; (d) `run_split` on a local
+one process with pyarrow and numpy (labels, the same row checks, ids, writes, the report's
+counts and distances), the baseline of the issue's target; (d) `run_split` on a local
 Spark Connect session, after one small warm-up split (it writes the split dataset and its
 leakage report).
 (a), (b) and (c) run in child processes so each peak memory is its own. Prints rows per second,
@@ -65,47 +65,63 @@ def course(path: str) -> dict:
 
 
 def single_process(path: str) -> dict:
-    """The year split in one process with pyarrow and numpy, file by file: decode the names
-    to CDL codes and labels, the row checks 01_split makes without decoding (nulls, byte
-    lengths, empty series, unknown names), pixel and block ids, double crops out of train and
-    val, then each split's rows written with zstd and counted per class. No leakage report
-    (01_split's distances come on top), so the ratio favours this baseline."""
+    """The year split in one process with pyarrow and numpy, file by file, computing what
+    01_split computes: CDL codes and labels, the row checks (nulls, locations, byte lengths,
+    SCL values, dates, empty series, unknown names), pixel and block ids, double crops out of
+    train and val, each split's rows written with zstd, then the report: rows per class,
+    distinct pixels and blocks, shared locations and the distances to train."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from cropseries.cdl import cdl_codes, double_crop_codes
-    from cropseries.codecs import check_byte_lengths
+    from cropseries.codecs import check_byte_lengths, decode_column
     from cropseries.geo import albers_forward, pixel_ids
+    from cropseries.layout import STORED_SCL, scl_table
     from cropseries.legend import course_legend
     from cropseries.reader import parquet_files
+    from cropseries.split.checks import dates_in_year
 
     legend, out = course_legend(), f"{path}-single-process"
     to_label, doubles = legend.code_to_label(), np.asarray(sorted(double_crop_codes()))
+    stored = scl_table(STORED_SCL)
     split_of_year = {year: split for split, year in YEARS.items()}
     started, rows, counts = time.perf_counter(), 0, {}
+    located: dict[str, list] = {split: [] for split in YEARS}
     for n, file in enumerate(parquet_files(path)):
         table = pq.read_table(file)
         year = int(file.split("year=")[1][:4])
         num_images = np.asarray(table.column("num_images"), np.int64)
         usable = ~np.logical_or.reduce([np.asarray(c.is_null()) for c in table.columns])
+        lon, lat = np.asarray(table.column("lon")), np.asarray(table.column("lat"))
+        usable &= (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         batch = table.combine_chunks().to_batches()[0]
         for lengths in check_byte_lengths(batch, num_images, "uint16be"):
             usable &= ~lengths.bad
+        scl, offsets = decode_column(
+            batch.column("scl_vals").filter(pa.array(usable)), np.dtype(np.uint8)
+        )
+        foreign = np.bincount(
+            np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[~stored[scl]],
+            minlength=len(offsets) - 1,
+        )
+        usable[np.flatnonzero(usable)[foreign > 0]] = False
+        years = np.full(len(lon), year)
+        usable &= dates_in_year(batch.column("img_dates"), num_images, years, "uint16be")
         codes = cdl_codes(table.column("CDL").combine_chunks())
         usable &= (num_images > 0) & (codes >= 0)
         labels = np.where(codes >= 0, to_label[np.maximum(codes, 0)], -1)
         double = np.isin(codes, doubles)
-        lon, lat = np.asarray(table.column("lon")), np.asarray(table.column("lat"))
         x, y = albers_forward(lon, lat)
         cells = (np.floor(x / 3000).astype(np.int64) + 2**30) << 32
         cells |= np.floor(y / 3000).astype(np.int64) + 2**30
+        ids = pixel_ids(lon, lat)
         split = split_of_year.get(year)
         keep = usable & ((split == "test") | ~double) if split else np.zeros(len(codes), bool)
         derived = table.append_column("cdl_code", pa.array(codes.astype(np.int32)))
         derived = derived.append_column("label", pa.array(labels.astype(np.int32)))
         derived = derived.append_column("is_double_crop", pa.array(double))
-        derived = derived.append_column("pixel_id", pa.array(pixel_ids(lon, lat)))
+        derived = derived.append_column("pixel_id", pa.array(ids))
         derived = derived.append_column("block_id", pa.array(cells))
         for name, mask in ((split, keep), ("excluded", ~keep)):
             if name and mask.any():
@@ -116,9 +132,101 @@ def single_process(path: str) -> dict:
         if split:
             found = np.bincount(labels[keep], minlength=legend.num_classes)
             counts[split] = counts.get(split, 0) + found
+            located[split].append((ids[keep], cells[keep], x[keep], y[keep]))
         rows += table.num_rows
+    columns = {s: [np.concatenate(c) for c in zip(*p, strict=True)] for s, p in located.items()}
+    report = _report_in_numpy(columns)
     kept = int(sum(c.sum() for c in counts.values()))
-    return {"rows": rows, "kept": kept, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "kept": kept, "seconds": seconds, "report": report}
+
+
+def _report_in_numpy(located: dict) -> dict:
+    """01_split's report figures from each split's (pixel_id, block_id, x, y) arrays of kept
+    rows: distinct pixels and blocks, locations shared by splits, distances to train."""
+    import numpy as np
+
+    points, report = {}, {"pixels": {}, "blocks": {}}
+    for split, (ids, blocks, x, y) in located.items():
+        unique_ids, first = np.unique(ids, return_index=True)
+        points[split] = (unique_ids, np.stack([x[first], y[first]], axis=1))
+        report["pixels"][split] = len(unique_ids)
+        report["blocks"][split] = len(np.unique(blocks))
+    ids = np.concatenate([points[s][0] for s in YEARS])
+    member = np.concatenate([np.full(len(points[s][0]), 1 << k) for k, s in enumerate(YEARS)])
+    order = np.argsort(ids, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(ids[order]) != 0])
+    sets, found = np.unique(np.bitwise_or.reduceat(member[order], starts), return_counts=True)
+    report["shared_locations"] = {
+        "+".join(s for k, s in enumerate(YEARS) if bits >> k & 1): int(n)
+        for bits, n in zip(sets.tolist(), found, strict=True)
+        if bits & (bits - 1)  # more than one split
+    }
+    points = {split: xy for split, (_, xy) in points.items()}
+    train = points["train"]
+    for held in ("val", "test"):
+        near = _nearest_within(points[held], train, 100.0)
+        far = _nearest_within(points[held][np.isinf(near)], train, 1000.0)
+        nowhere = points[held][np.isinf(near)][np.isinf(far)]
+        least = min(near.min(initial=np.inf), far.min(initial=np.inf))
+        for start in range(0, len(nowhere), 256):  # beyond 1 km: every train pixel
+            gaps = nowhere[start : start + 256, None, :] - train[None, :, :]
+            least = min(least, float(np.sqrt((gaps**2).sum(-1)).min()))
+        report[held] = {
+            "within_100m": int(np.isfinite(near).sum()),
+            "within_1km": int(np.isfinite(near).sum() + np.isfinite(far).sum()),
+            "min_distance_to_train_m": least,
+        }
+    return report
+
+
+def _nearest_within(held, train, radius: float):
+    """Distance from each held point [n, 2] to its nearest train point [m, 2] when one lies
+    within `radius` metres, else inf: train points sorted by grid cell of edge `radius`,
+    each held point compared with the train points of its cell and the 8 around it."""
+    import numpy as np
+
+    def key(cells):
+        return (cells[:, 0] + 2**30) << 32 | (cells[:, 1] + 2**30)
+
+    train_cells = np.floor(train / radius).astype(np.int64)
+    order = np.argsort(key(train_cells))
+    sorted_keys, sorted_train = key(train_cells)[order], train[order]
+    held_cells = np.floor(held / radius).astype(np.int64)
+    best = np.full(len(held), np.inf)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            wanted = key(held_cells + [dx, dy])
+            lo = np.searchsorted(sorted_keys, wanted, "left")
+            found = np.searchsorted(sorted_keys, wanted, "right") - lo
+            owner = np.repeat(np.arange(len(held)), found)
+            within = np.arange(found.sum()) - np.repeat(np.cumsum(found) - found, found)
+            gaps = held[owner] - sorted_train[np.repeat(lo, found) + within]
+            np.minimum.at(best, owner, np.sqrt((gaps**2).sum(1)))
+    best[best > radius] = np.inf
+    return best
+
+
+def _check_same_report(numpy_report: dict, spark_report) -> None:
+    """The baseline computed what 01_split did: its pixels, blocks, shared locations and
+    distances equal the report's (a baseline that skipped work would not)."""
+    ours = {
+        "pixels": spark_report.pixels,
+        "blocks": spark_report.blocks,
+        "shared_locations": spark_report.shared_locations,
+    }
+    for held in ("val", "test"):
+        d = spark_report.distance_to_train[held]
+        ours[held] = {k: d[k] for k in ("within_100m", "within_1km", "min_distance_to_train_m")}
+    for key, value in ours.items():
+        theirs = numpy_report[key]
+        if key in ("val", "test"):
+            close = abs(theirs["min_distance_to_train_m"] - value["min_distance_to_train_m"])
+            theirs = theirs | {"min_distance_to_train_m": value["min_distance_to_train_m"]}
+            if close > 1e-6:
+                raise SystemExit(f"{key}: baseline min distance differs by {close} m")
+        if theirs != value:
+            raise SystemExit(f"the baseline's {key} {theirs} differ from 01_split's {value}")
 
 
 def in_child(kind: str, path: str) -> dict:
@@ -201,6 +309,8 @@ def main() -> None:
     report = run_split(spark, source, target, SplitConfig(strategy=args.strategy))
     seconds = time.perf_counter() - started
     rows = report.input_rows
+    if single:
+        _check_same_report(single["report"], report)
     result = {
         "rows": rows,
         "strategy": args.strategy,
