@@ -103,19 +103,20 @@ def has_location():
 
 
 def dates_in_year(dates: pa.Array, num_images: np.ndarray, year: np.ndarray, codec: str):
-    """Per row (bool [n]): `img_dates` ascends and lies inside the row's `year`. Rows whose
-    byte length disagrees with `num_images` (or with nulls) are not decoded and count as
-    true: the byte-length check reports them first."""
+    """Per row (bool [n]): `img_dates` ascends and lies inside the row's `year`. Rows with a
+    null (the UDF passes a null year as 0) or whose byte length disagrees with `num_images`
+    are not decoded and count as true: the null and byte-length checks report them first."""
     dtype = codec_dtype(codec)
-    sane = (num_images >= 0) & (num_images <= MAX_IMAGES)
-    decodable = sane & (byte_lengths(dates) == num_images * dtype.itemsize) & dates.is_valid()
-    decodable = np.asarray(decodable)
+    sane = (num_images >= 0) & (num_images <= MAX_IMAGES) & (year > 0)
+    lengths_agree = byte_lengths(dates) == num_images * dtype.itemsize
+    decodable = sane & lengths_agree & np.asarray(dates.is_valid())
     values, offsets = decode_column(dates.filter(pa.array(decodable)), dtype)
-    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    first = (year[decodable] - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    last = (first.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
     values = values.astype(np.int64)
-    faults = (values < first.astype(np.int64)[row]) | (values > last.astype(np.int64)[row])
+    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    years = (year[decodable] - 1970).astype("datetime64[Y]")
+    first_day = years.astype("datetime64[D]").astype(np.int64)
+    last_day = (years + 1).astype("datetime64[D]").astype(np.int64) - 1
+    faults = (values < first_day[row]) | (values > last_day[row])
     steps_back = np.flatnonzero((np.diff(values) < 0) & (row[1:] == row[:-1]))
     bad = np.bincount(row[faults], minlength=len(offsets) - 1) > 0
     bad[row[steps_back + 1]] = True
@@ -133,7 +134,7 @@ def dates_ok(codec: str):
     @pandas_udf("boolean")
     def ok(dates: pd.Series, num_images: pd.Series, year: pd.Series) -> pd.Series:
         counts = num_images.fillna(-1).to_numpy(np.int64)
-        years = year.fillna(1970).to_numpy(np.int64)
+        years = year.fillna(0).to_numpy(np.int64)
         return pd.Series(dates_in_year(pa.array(dates, pa.binary()), counts, years, codec))
 
     return ok("img_dates", "num_images", "year")
