@@ -77,6 +77,30 @@ def scl_in(scl: np.ndarray, codes) -> np.ndarray:
     return scl_table(codes)[scl]
 
 
+def date_faults(days: np.ndarray, counts: np.ndarray, year=None):
+    """What is wrong with each row's dates, as bool [rows] arrays: a date earlier than the
+    one before it, a date outside `year` (an int, or one per row; None: not checked), and two
+    images on one day. `days` are every row's dates concatenated (days since 1970-01-01),
+    `counts` the images of each row."""
+    row = np.repeat(np.arange(len(counts)), counts)
+    days = days.astype(np.int64)
+    steps, same_row = np.diff(days), row[1:] == row[:-1]
+
+    def rows_where(images: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(counts), bool)
+        found[images] = True
+        return found
+
+    outside = np.zeros(len(counts), bool)
+    if year is not None:
+        years = (np.broadcast_to(year, counts.shape) - 1970).astype("datetime64[Y]")
+        first = years.astype("datetime64[D]").astype(np.int64)
+        last = (years + 1).astype("datetime64[D]").astype(np.int64) - 1
+        outside = rows_where(row[(days < first[row]) | (days > last[row])])
+    back = rows_where(row[1:][same_row & (steps < 0)])
+    return back, outside, rows_where(row[1:][same_row & (steps == 0)])
+
+
 #: Columns of a course-layout Parquet file, with their Parquet (Arrow) types.
 SCHEMA = pa.schema(
     [

@@ -28,7 +28,7 @@ from cropseries.codecs import (
     codec_dtype,
     decode_column,
 )
-from cropseries.layout import STORED_SCL, parse_bbox
+from cropseries.layout import STORED_SCL, date_faults, parse_bbox
 from cropseries.legend import ClassLegend, load_legend
 from cropseries.reader import parquet_files, resolve, schema_problems
 
@@ -132,13 +132,6 @@ def _is_utf8(value: bytes) -> bool:
     return True
 
 
-def _year_bounds(year: int) -> tuple[int, int]:
-    """First and last day of `year`, in days since 1970-01-01."""
-    first = np.datetime64(f"{year}-01-01", "D").astype(np.int64)
-    last = np.datetime64(f"{year + 1}-01-01", "D").astype(np.int64) - 1
-    return int(first), int(last)
-
-
 def _check_batch(
     check: _Checker,
     batch: pa.RecordBatch,
@@ -202,20 +195,16 @@ def _check_series(check, batch, first_row, num_images, lengths_ok, year, summary
     row_of_image = np.repeat(np.arange(len(counts)), counts)
     dates, _ = decode_column(good_batch.column("img_dates"), codec_dtype(check.codec))
     scl, _ = decode_column(good_batch.column("scl_vals"), np.dtype(np.uint8))
-    same_row = row_of_image[1:] == row_of_image[:-1]
-    steps = np.diff(dates.astype(np.int64))
+    back, outside, same_day = date_faults(dates, counts, year)
     decreasing = np.zeros(n, bool)
-    decreasing[rows_of_good[row_of_image[1:][same_row & (steps < 0)]]] = True
+    decreasing[rows_of_good] = back
     check.rows(decreasing, first_row, "img_dates", lambda i: "dates are not ascending")
-    same_day = np.zeros(len(counts), bool)
-    same_day[row_of_image[1:][same_row & (steps == 0)]] = True
     summary.rows_with_same_day_images += int(same_day.sum())
     if year is not None:
-        start, end = _year_bounds(year)
-        outside = np.zeros(n, bool)
-        outside[rows_of_good[row_of_image[(dates < start) | (dates > end)]]] = True
+        outside_year = np.zeros(n, bool)
+        outside_year[rows_of_good] = outside
         check.rows(
-            outside, first_row, "img_dates", lambda i: f"a date lies outside the year {year}"
+            outside_year, first_row, "img_dates", lambda i: f"a date lies outside the year {year}"
         )
     foreign = ~np.isin(scl, list(STORED_SCL))
     bad_scl = np.zeros(n, bool)

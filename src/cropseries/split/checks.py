@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from cropseries.codecs import byte_lengths, bytes_per_image, codec_dtype, decode_column
 from cropseries.errors import CropseriesError, RunFailed
-from cropseries.layout import STORED_SCL
+from cropseries.layout import STORED_SCL, date_faults
 from cropseries.reader import LayoutError, open_course_dataset, resolve
 
 
@@ -110,18 +110,10 @@ def dates_in_year(dates: pa.Array, num_images: np.ndarray, year: np.ndarray, cod
     sane = (num_images >= 0) & (num_images <= MAX_IMAGES) & (year > 0)
     lengths_agree = byte_lengths(dates) == num_images * dtype.itemsize
     decodable = sane & lengths_agree & np.asarray(dates.is_valid())
-    values, offsets = decode_column(dates.filter(pa.array(decodable)), dtype)
-    values = values.astype(np.int64)
-    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    years = (year[decodable] - 1970).astype("datetime64[Y]")
-    first_day = years.astype("datetime64[D]").astype(np.int64)
-    last_day = (years + 1).astype("datetime64[D]").astype(np.int64) - 1
-    faults = (values < first_day[row]) | (values > last_day[row])
-    steps_back = np.flatnonzero((np.diff(values) < 0) & (row[1:] == row[:-1]))
-    bad = np.bincount(row[faults], minlength=len(offsets) - 1) > 0
-    bad[row[steps_back + 1]] = True
+    days, offsets = decode_column(dates.filter(pa.array(decodable)), dtype)
+    back, outside, _ = date_faults(days, np.diff(offsets), year[decodable])
     verdict = np.ones(len(dates), bool)
-    verdict[decodable] = ~bad
+    verdict[decodable] = ~(back | outside)
     return verdict
 
 

@@ -3,9 +3,10 @@
 Input is one row per pixel location and split (`split`, `pixel_id`, EPSG:5070 `x`, `y`
 metres). For val and test pixels (or each fold's, against the folds it trains with) we find
 the nearest train pixel within 100 m and 1 km: distance 0 for pixels on a train location (one
-join on x, y), and for the others by joins on square grid cells (the nearest train pixel
-within r lies in the pixel's cell of edge r or one of the 8 around it), and, when none lies
-within 1 km, the exact minimum distance by a coarse-to-fine search over occupied cells.
+join on x, y), and for the others by a join on 250 m grid cells (the nearest train pixel
+within 1 km lies in the pixel's cell or one of the 4 around it in each direction), and, when
+none lies within 1 km, the exact minimum distance by a coarse-to-fine search over occupied
+cells.
 Distances are planar in EPSG:5070.
 """
 
@@ -86,9 +87,9 @@ def nearest_train(held, train, radius_m: float, cells_per_radius: int = 1):
 
 def _on_train_locations(held, train):
     """Split `held` into the pixels lying exactly on a train pixel (split, pixel_id,
-    distance_m 0) and the others (as `held`). Under a year split every held pixel repeats a
-    train location, and one join on (x, y) then settles them all, where the cell join would
-    compare each with the train pixels of nine cells."""
+    distance_m 0) and the others (as `held`). Under a year split nearly every held pixel
+    repeats a train location, and one join on (x, y) then settles them, where the cell join
+    would compare each with the train pixels of 81 cells."""
     from pyspark.sql import functions as F
 
     places = train.select("x", "y").distinct().withColumn("on_train", F.lit(True))
@@ -157,16 +158,16 @@ def _distances(spark, points, held_splits: tuple[str, ...], train_splits: tuple[
     for split in held_splits:
         total = counted[(split, "all")]["pixels"] if (split, "all") in counted else 0
         found = counted.get((split, "within"))
-        n_near, n_far = (found["near"], found["pixels"]) if found else (0, 0)
+        n_100m, n_1km = (found["near"], found["pixels"]) if found else (0, 0)
         minimum = found["min_m"] if found else None
         if minimum is None and total and ("train", "all") in counted:
             minimum = far_min_distance(spark, points, split, train_splits)
         report[split] = {
             "pixels": total,
-            "within_100m": n_near,
-            "within_1km": n_far,
-            "fraction_within_100m": n_near / total if total else None,
-            "fraction_within_1km": n_far / total if total else None,
+            "within_100m": n_100m,
+            "within_1km": n_1km,
+            "fraction_within_100m": n_100m / total if total else None,
+            "fraction_within_1km": n_1km / total if total else None,
             "min_distance_to_train_m": minimum,
         }
     return report
