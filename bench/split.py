@@ -77,14 +77,13 @@ def single_process(path: str) -> dict:
     from cropseries.cdl import cdl_codes, double_crop_codes
     from cropseries.codecs import check_byte_lengths, decode_column
     from cropseries.geo import albers_forward, pixel_ids
-    from cropseries.layout import STORED_SCL, scl_table
+    from cropseries.layout import STORED_SCL, scl_in
     from cropseries.legend import course_legend
     from cropseries.reader import parquet_files
     from cropseries.split.checks import dates_in_year
 
     legend, out = course_legend(), f"{path}-single-process"
     to_label, doubles = legend.code_to_label(), np.asarray(sorted(double_crop_codes()))
-    stored = scl_table(STORED_SCL)
     split_of_year = {year: split for split, year in YEARS.items()}
     started, rows, counts = time.perf_counter(), 0, {}
     located: dict[str, list] = {split: [] for split in YEARS}
@@ -102,7 +101,7 @@ def single_process(path: str) -> dict:
             batch.column("scl_vals").filter(pa.array(usable)), np.dtype(np.uint8)
         )
         foreign = np.bincount(
-            np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[~stored[scl]],
+            np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[~scl_in(scl, STORED_SCL)],
             minlength=len(offsets) - 1,
         )
         usable[np.flatnonzero(usable)[foreign > 0]] = False
