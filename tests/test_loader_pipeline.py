@@ -306,6 +306,18 @@ def test_kernel_threads_do_not_change_the_examples(splits, stats):
             np.testing.assert_array_equal(one[key], three[key], err_msg=key)
 
 
+@pytest.mark.parametrize(
+    ("cores", "streamed", "cached"), [(1, 1, 1), (2, 1, 2), (3, 2, 3), (8, 4, 4), (None, 1, 1)]
+)
+def test_default_kernel_threads_leave_the_reader_a_core(monkeypatch, cores, streamed, cached):
+    from cropseries.loader import source
+
+    monkeypatch.setattr(source.os, "cpu_count", lambda: cores)
+    assert source.kernel_threads(None, reading=True) == streamed
+    assert source.kernel_threads(None, reading=False) == cached
+    assert source.kernel_threads(3, reading=True) == 3  # a setting is kept as it is
+
+
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_ordered_map_keeps_the_order_and_raises_where_the_item_was(workers):
     import time

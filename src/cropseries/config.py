@@ -251,9 +251,10 @@ class LoaderConfig:
     """Batches prepared ahead of the consumer (course: prefetch(1))."""
     read_rows: int = 4096
     """Rows read, decoded and bucketed at a time (not in the course, which read everything)."""
-    kernel_threads: int = 2
+    kernel_threads: int | None = None
     """Threads that decode, window, bucket and normalize pieces of `read_rows` rows side by
-    side (1: the consumer's own); the examples do not depend on it (not in the course)."""
+    side (1: the consumer's own); None: one per core an epoch leaves free (`source.
+    kernel_threads`). The examples do not depend on it (not in the course)."""
     cache_mb: float = 1024
     """Keep a split's decoded series in memory after the first epoch if they fit in this many
     MB (0: always stream); later epochs skip reading and decoding (not in the course)."""
@@ -271,8 +272,9 @@ class LoaderConfig:
             raise ConfigError(f"anchor={self.anchor!r}: choose 'first_kept' or 'window_start'")
         positive = ("days_in_series", "days_per_bucket", "max_images", "batch_size", "read_rows")
         for name in (*positive, "kernel_threads"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"{name}={value} must be at least 1")
         if self.seed is not None and self.seed < 0:
             raise ConfigError(f"seed={self.seed} must not be negative")
         if min(self.shuffle_buffer, self.prefetch, self.cache_mb) < 0:

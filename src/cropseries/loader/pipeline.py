@@ -36,6 +36,7 @@ from cropseries.loader.source import (
     Input,
     Piece,
     Shard,
+    kernel_threads,
     open_input,
     ordered_map,
     read_columns,
@@ -297,9 +298,11 @@ def batches(
     per_yield = config.batch_size * max(1, TRANSFER_ROWS // config.batch_size)
     buffer = ShuffleBuffer(capacity, per_yield, rng)
 
+    workers = kernel_threads(config.kernel_threads, cache is None or not cache.complete)
+
     def read(units: tuple) -> Iterator[Piece]:
         source, legend = plan.source, plan.legend
-        threads = spare_cores(config.kernel_threads)
+        threads = spare_cores(workers)
         return read_pieces(
             source, units, legend, config.codec, config.read_rows, plan.extras, threads
         )
@@ -308,7 +311,7 @@ def batches(
     made_by = partial(_examples_of, plan=plan, seed=seed)
     rows = made = 0
     try:
-        for chunk_rows, columns in ordered_map(made_by, enumerate(pieces), config.kernel_threads):
+        for chunk_rows, columns in ordered_map(made_by, enumerate(pieces), workers):
             rows, made = rows + chunk_rows, made + len(columns["target"])
             for group in buffer.push(columns):
                 yield from _emit(group, plan, grouped)
