@@ -45,15 +45,20 @@ def normalize_into(bands, swapped, images, rows, mean, std, fill, positions, out
 
     `bands` [images, 12] integers (byte-swapped 2-byte values if `swapped`), `mean`, `std`
     and `fill` float32 [12], `positions` int64 [channels], `out` float32 [n, >= channels].
+
+    The division is a float64 multiplication by 1 / std, twice as fast and the same float32:
+    a quotient of two float32 lies at least 2**-49 (relative) from any point where rounding
+    to float32 changes, and the product errs by at most 2**-52 (tests/test_compiled.py).
     """
-    m, s, f = mean[positions], std[positions], fill[positions]  # contiguous, per channel
+    m, f = mean[positions], fill[positions]  # contiguous, per channel
+    inverse = 1.0 / std[positions].astype(np.float64)
     for k in range(images.shape[0]):
         src, dst = bands[images[k]], out[rows[k]]
         for j in range(positions.shape[0]):
             dn = np.int32(src[positions[j]])
             if swapped:
                 dn = ((dn & 0xFF) << 8) | (dn >> 8)
-            value = (np.float32(dn) - m[j]) / s[j]
+            value = np.float32(np.float64(np.float32(dn) - m[j]) * inverse[j])
             dst[j] = f[j] if dn == 0 else value  # a select, so the loop vectorizes
 
 
