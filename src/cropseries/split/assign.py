@@ -33,9 +33,10 @@ class Assigned:
     held_out: tuple[str, ...] | None = None
 
 
-def assign_rows(rows, config: SplitConfig) -> Assigned:
+def assign_rows(rows, config: SplitConfig, check_dates: bool = True) -> Assigned:
     """Add the derived columns (`split_dataset.DERIVED_COLUMNS`) and `split` to a DataFrame of
-    the course columns plus bbox, year.
+    the course columns plus bbox, year. `check_dates=False` skips the date check (see
+    `checks.row_problem`) where `checks.count_bad_dates` found no bad dates in `rows`.
 
     Location columns are computed only from in-range lon/lat (null otherwise), so no
     arithmetic can overflow on a corrupt row under ANSI SQL.
@@ -55,16 +56,17 @@ def assign_rows(rows, config: SplitConfig) -> Assigned:
         pixel_id(lon, lat).alias("pixel_id"),
         cell_id(x, y, config.block_size_m).alias("block_id"),
     )
+    problem = row_problem(config.codec, check_dates)
     splits, held_out = SPLITS, None
     if config.fold_spec is None:
         assignment = strategy(config)
     else:
-        folds = assign_folds(derived, config.fold_spec, config)
+        folds = assign_folds(derived, config.fold_spec, config, problem)
         derived, assignment = folds.rows, folds.assignment
         splits, held_out = folds.names, folds.held_out
     double_crop_here = F.col("is_double_crop") & ~assignment.split.isin(*config.kept_double_crops)
     reason = F.coalesce(
-        row_problem(config.codec),
+        problem,
         F.when(assignment.split.isNull(), assignment.reason),
         F.when(double_crop_here, F.lit("double_crop")),
     )

@@ -4,7 +4,8 @@
 any Spark work when the dataset cannot be split (no files, wrong directories, missing
 columns, wrong types). `row_problem` is the Spark expression giving the reason a row is
 unusable; the one check that decodes (dates) runs numpy in a pandas UDF, the others are
-Spark expressions. `validate` reports the same problems row by row, with file and row.
+Spark expressions, and `count_bad_dates` lets 01_split leave the UDF out when no row needs
+it. `validate` reports the same problems row by row, with file and row.
 """
 
 from __future__ import annotations
@@ -132,6 +133,28 @@ def dates_ok(codec: str):
     return ok("img_dates", "num_images", "year")
 
 
+def count_bad_dates(rows, codec: str) -> int:
+    """How many rows of a course-layout DataFrame fail `dates_in_year`, in one narrow pass
+    over the three columns it reads (numpy in `mapInArrow`, one count per Arrow batch).
+
+    01_split runs it before the write so that, in the usual case of none, the write needs no
+    date check: in the write, Spark's pandas UDF holds every whole row (bands included)
+    while Python decodes the dates, which cost about a quarter of the write.
+    """
+    import pyarrow.compute as pc
+    from pyspark.sql import functions as F
+
+    def count(batches):
+        for batch in batches:
+            counts = pc.fill_null(batch.column("num_images"), -1).to_numpy().astype(np.int64)
+            years = pc.fill_null(batch.column("year"), 0).to_numpy().astype(np.int64)
+            ok = dates_in_year(batch.column("img_dates"), counts, years, codec)
+            yield pa.record_batch([pa.array([len(ok) - int(ok.sum())], pa.int64())], ["bad"])
+
+    narrow = rows.select("img_dates", "num_images", "year").mapInArrow(count, "bad long")
+    return int(narrow.agg(F.sum("bad")).first()[0] or 0)
+
+
 def scl_stored():
     """Boolean Column: every byte of `scl_vals` is a stored SCL value. Deleting those bytes
     (`translate` on the bytes read as a string) leaves nothing; any other byte, even one
@@ -143,10 +166,11 @@ def scl_stored():
     return F.octet_length(rest) == 0
 
 
-def row_problem(codec: str):
+def row_problem(codec: str, check_dates: bool = True):
     """String Column: the first of the row-level `REASONS` up to "unknown_cdl" that applies
     to a course-layout row (columns as read), or null for a usable row. `cdl_code` must be
-    present (null for an unknown name)."""
+    present (null for an unknown name). `check_dates=False` leaves "bad_dates" out, for rows
+    that `count_bad_dates` found none in."""
     from pyspark.sql import functions as F
 
     n = F.col("num_images")
@@ -158,12 +182,14 @@ def row_problem(codec: str):
     for column, per_image in bytes_per_image(codec).items():
         lengths_agree = lengths_agree & (F.length(column) == sane * per_image)
     lengths_agree = F.coalesce(lengths_agree, F.lit(False))
-    return (
+    problem = (
         F.when(any_null, F.lit("null_value"))
         .when(~has_location(), F.lit("bad_location"))
         .when(~lengths_agree, F.lit("corrupt_bytes"))
         .when(~scl_stored(), F.lit("bad_scl"))
-        .when(~dates_ok(codec), F.lit("bad_dates"))
-        .when(n == 0, F.lit("empty_series"))
-        .when(F.col("cdl_code").isNull(), F.lit("unknown_cdl"))
+    )
+    if check_dates:
+        problem = problem.when(~dates_ok(codec), F.lit("bad_dates"))
+    return problem.when(n == 0, F.lit("empty_series")).when(
+        F.col("cdl_code").isNull(), F.lit("unknown_cdl")
     )

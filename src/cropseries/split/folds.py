@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cropseries.config import FoldSpec, SplitConfig
-from cropseries.split.checks import SplitError, row_problem
+from cropseries.split.checks import SplitError
 from cropseries.split.strategies import Assignment, block_unit
 from cropseries.split_dataset import FOLD_PREFIX, fold_names
 
@@ -51,13 +51,14 @@ class Folds:
         )
 
 
-def assign_folds(rows, spec: FoldSpec, config: SplitConfig) -> Folds:
-    """`rows` (with the derived columns of `assign`) plus their fold under `spec`.
+def assign_folds(rows, spec: FoldSpec, config: SplitConfig, problem) -> Folds:
+    """`rows` (with the derived columns of `assign`) plus their fold under `spec`; `problem`
+    is the rows' `checks.row_problem` (block folds deal only the usable rows' blocks).
 
     Raises SplitError when the data has fewer than 3 folds' worth of years, boxes or blocks.
     """
     if spec.kind == "block":
-        return _block_folds(rows, spec.count, config)
+        return _block_folds(rows, spec.count, config, problem)
     column = {"year": "year", "box": "bbox"}[spec.kind]
     values = sorted(r[0] for r in rows.select(column).distinct().collect() if r[0] is not None)
     if len(values) < 3:
@@ -78,12 +79,12 @@ def _position(column: str, values: list):
     return result
 
 
-def _block_folds(rows, count: int, config: SplitConfig) -> Folds:
+def _block_folds(rows, count: int, config: SplitConfig, problem) -> Folds:
     """Stratified block folds (module docstring): a small table block_id -> fold, joined back."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    usable = rows.where(row_problem(config.codec).isNull())
+    usable = rows.where(problem.isNull())
     per_block = usable.groupBy("block_id", "label").count()
     by_size = Window.partitionBy("block_id").orderBy(F.desc("count"), "label")
     leading = (

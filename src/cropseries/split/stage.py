@@ -1,9 +1,10 @@
 """01_split as one call: course-layout dataset in, split dataset and report out, atomically.
 
-`run_split` checks the input before any Spark work, assigns every row (see `assign`),
-writes all rows in one pass into a hidden staging directory beside the output, counts the
-report from the written files, refuses to finish unless every input row is accounted for,
-and only then swaps the staging directory into place. Reading the result is the job of
+`run_split` checks the input before any Spark work, looks for bad dates in a narrow pass
+(see `checks.count_bad_dates`), assigns every row (see `assign`), writes all rows in one
+pass into a hidden staging directory beside the output, counts the report from the written
+files, refuses to finish unless every input row is accounted for, and only then swaps the
+staging directory into place. Reading the result is the job of
 `reader`, 02_stats and 03_loader.
 """
 
@@ -22,7 +23,13 @@ from cropseries.legend import dump_legend, load_legend
 from cropseries.publish import publish, remove
 from cropseries.reader import resolve, spark_path
 from cropseries.split.assign import Assigned, assign_rows
-from cropseries.split.checks import SplitError, SplitFailed, check_input, check_output
+from cropseries.split.checks import (
+    SplitError,
+    SplitFailed,
+    check_input,
+    check_output,
+    count_bad_dates,
+)
 from cropseries.split.leakage import pixel_points
 from cropseries.split.report import SplitReport, measure
 from cropseries.split_dataset import (
@@ -133,7 +140,8 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
         input_rows = _count_input(spark, input_path)
         if input_rows == 0:
             raise SplitError(f"{input_path}: the dataset has no rows")
-        assigned = assign_rows(read_course(spark, input_path), config)
+        rows = read_course(spark, input_path)
+        assigned = assign_rows(rows, config, check_dates=count_bad_dates(rows, config.codec) > 0)
         _write(assigned.rows, staging)
         _lay_out(staging, assigned.splits)
         report = _measure(spark, staging, input_path, output_path, config, input_rows, assigned)
