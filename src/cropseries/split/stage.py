@@ -70,6 +70,10 @@ def _write(rows, staging: str) -> None:
         .option("compression", "zstd")
         .option("parquet.block.size", ROW_GROUP_BYTES)
         .option("maxRecordsPerFile", MAX_ROWS_PER_FILE)
+        # Parquet tries a dictionary on each row group's first page of every column and falls
+        # back to plain where it does not pay. The bands (unique to each row, most of the
+        # bytes) always fall back: skipping the trial writes the same bytes ~15% faster.
+        .option("parquet.enable.dictionary#bands", "false")
         .parquet(spark_path(staging))
     )
 
