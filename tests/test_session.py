@@ -4,7 +4,7 @@ import os
 
 import pyarrow as pa
 
-from cropseries.session import _is_spark_archive
+from cropseries.session import THROUGHPUT_GC, _is_spark_archive
 
 
 def test_workers_import_pyspark_without_its_archives(spark):
@@ -29,3 +29,22 @@ def test_only_spark_archives_count(tmp_path):
     assert _is_spark_archive(str(tmp_path / "spark-core_2.13-4.0.1.jar"))
     assert not _is_spark_archive(str(tmp_path / "other.zip"))
     assert not _is_spark_archive(str(tmp_path / "missing" / "pyspark.zip"))
+
+
+def test_the_local_jvm_collects_garbage_for_throughput(spark):
+    port = spark.conf.get("spark.connect.grpc.binding.port")
+    (server,) = [c for c in _java_command_lines() if f"spark.connect.grpc.binding.port={port}" in c]
+    assert THROUGHPUT_GC in server.split()
+
+
+def _java_command_lines() -> list[str]:
+    lines = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if args and os.path.basename(args[0].decode(errors="replace")) == "java":
+            lines.append(" ".join(a.decode(errors="replace") for a in args))
+    return lines

@@ -14,6 +14,13 @@ import os
 import socket
 import sys
 
+#: The local JVM's garbage collector. Java's default, G1, trades throughput for short pauses,
+#: and Parquet's buffers of a few MB are "humongous" objects to it: on two cores its pauses
+#: alone took 7 % of 01_split's wall time at 1M pixel-years, and a warm run took 25.7-28.7 s
+#: with the parallel collector against 27.4-33.4 s with G1 (docs/performance.md). A batch
+#: job has no use for short pauses. Databricks runs its own JVMs; this is local only.
+THROUGHPUT_GC = "-XX:+UseParallelGC"
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -45,6 +52,7 @@ def local_session(cores: str = "*", driver_memory: str = "4g"):
     options = {
         "spark.connect.grpc.binding.port": str(port),
         "spark.driver.memory": driver_memory,
+        "spark.driver.extraJavaOptions": THROUGHPUT_GC,
         "spark.python.daemon.module": "cropseries.session",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.session.timeZone": "UTC",

@@ -36,7 +36,7 @@ class Assigned:
 def assign_rows(rows, config: SplitConfig, check_dates: bool = True) -> Assigned:
     """Add the derived columns (`split_dataset.DERIVED_COLUMNS`) and `split` to a DataFrame of
     the course columns plus bbox, year. `check_dates=False` skips the date check (see
-    `checks.row_problem`) where `checks.count_bad_dates` found no bad dates in `rows`.
+    `checks.row_problem`) where `checks.scan_dates` found no bad dates in `rows`.
 
     Location columns are computed only from in-range lon/lat (null otherwise), so no
     arithmetic can overflow on a corrupt row under ANSI SQL.

@@ -4,14 +4,15 @@
 any Spark work when the dataset cannot be split (no files, wrong directories, missing
 columns, wrong types). `row_problem` is the Spark expression giving the reason a row is
 unusable; the one check that decodes (dates) runs numpy in a pandas UDF, the others are
-Spark expressions, and `count_bad_dates` lets 01_split leave the UDF out when no row needs
-it. `validate` reports the same problems row by row, with file and row.
+Spark expressions, and `scan_dates` lets 01_split leave the UDF out when no row needs it.
+`validate` reports the same problems row by row, with file and row.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -133,13 +134,22 @@ def dates_ok(codec: str):
     return ok("img_dates", "num_images", "year")
 
 
-def count_bad_dates(rows, codec: str) -> int:
-    """How many rows of a course-layout DataFrame fail `dates_in_year`, in one narrow pass
-    over the three columns it reads (numpy in `mapInArrow`, one count per Arrow batch).
+class DateScan(NamedTuple):
+    """What `scan_dates` found: the rows of the input, and how many fail `dates_in_year`."""
 
-    01_split runs it before the write so that, in the usual case of none, the write needs no
-    date check: in the write, Spark's pandas UDF holds every whole row (bands included)
-    while Python decodes the dates, which cost about a quarter of the write.
+    rows: int
+    bad_dates: int
+
+
+def scan_dates(rows, codec: str) -> DateScan:
+    """Count the rows of a course-layout DataFrame and those failing `dates_in_year`, in one
+    narrow pass over the three columns it reads (numpy in `mapInArrow`, one pair of counts
+    per Arrow batch).
+
+    01_split runs it before the write so that, in the usual case of no bad dates, the write
+    needs no date check: in the write, Spark's pandas UDF holds every whole row (bands
+    included) while Python decodes the dates, which cost about a quarter of the write. The
+    row count is the input side of the stage's accounting, at no extra pass.
     """
     import pyarrow.compute as pc
     from pyspark.sql import functions as F
@@ -149,10 +159,15 @@ def count_bad_dates(rows, codec: str) -> int:
             counts = pc.fill_null(batch.column("num_images"), -1).to_numpy().astype(np.int64)
             years = pc.fill_null(batch.column("year"), 0).to_numpy().astype(np.int64)
             ok = dates_in_year(batch.column("img_dates"), counts, years, codec)
-            yield pa.record_batch([pa.array([len(ok) - int(ok.sum())], pa.int64())], ["bad"])
+            found = [
+                pa.array([len(ok)], pa.int64()),
+                pa.array([len(ok) - int(ok.sum())], pa.int64()),
+            ]
+            yield pa.record_batch(found, ["rows", "bad"])
 
-    narrow = rows.select("img_dates", "num_images", "year").mapInArrow(count, "bad long")
-    return int(narrow.agg(F.sum("bad")).first()[0] or 0)
+    narrow = rows.select("img_dates", "num_images", "year").mapInArrow(count, "rows long, bad long")
+    totals = narrow.agg(F.sum("rows").alias("rows"), F.sum("bad").alias("bad")).first()
+    return DateScan(int(totals["rows"] or 0), int(totals["bad"] or 0))
 
 
 def scl_stored():
@@ -170,7 +185,7 @@ def row_problem(codec: str, check_dates: bool = True):
     """String Column: the first of the row-level `REASONS` up to "unknown_cdl" that applies
     to a course-layout row (columns as read), or null for a usable row. `cdl_code` must be
     present (null for an unknown name). `check_dates=False` leaves "bad_dates" out, for rows
-    that `count_bad_dates` found none in."""
+    that `scan_dates` found none in."""
     from pyspark.sql import functions as F
 
     n = F.col("num_images")

@@ -1,11 +1,11 @@
 """01_split as one call: course-layout dataset in, split dataset and report out, atomically.
 
-`run_split` checks the input before any Spark work, looks for bad dates in a narrow pass
-(see `checks.count_bad_dates`), assigns every row (see `assign`), writes all rows in one
-pass into a hidden staging directory beside the output, counts the report from the written
-files, refuses to finish unless every input row is accounted for, and only then swaps the
-staging directory into place. Reading the result is the job of
-`reader`, 02_stats and 03_loader.
+`run_split` checks the input before any Spark work, counts the rows and looks for bad dates
+in one narrow pass (see `checks.scan_dates`), assigns every row (see `assign`), writes all
+rows in one pass into a hidden staging directory beside the output, counts the report from
+the written files, refuses to finish unless every input row is accounted for, and only then
+swaps the staging directory into place. Reading the result is the job of `reader`, 02_stats
+and 03_loader.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cropseries.split.checks import (
     SplitFailed,
     check_input,
     check_output,
-    count_bad_dates,
+    scan_dates,
 )
 from cropseries.split.leakage import pixel_points
 from cropseries.split.report import SplitReport, measure
@@ -127,10 +127,6 @@ def _lay_out(staging: str, splits: tuple[str, ...]) -> None:
                 pq.write_table(schema.empty_table(), out, compression="zstd")
 
 
-def _count_input(spark, path: str) -> int:
-    return spark.read.parquet(spark_path(path)).count()
-
-
 def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> SplitReport:
     """Split the course-layout dataset at `input_path` into `output_path` (docs/stages/split.md).
 
@@ -141,14 +137,14 @@ def run_split(spark, input_path: str, output_path: str, config: SplitConfig) -> 
     check_input(input_path)
     check_output(input_path, output_path)
     with publish(output_path, folder=True) as staging:
-        input_rows = _count_input(spark, input_path)
-        if input_rows == 0:
-            raise SplitError(f"{input_path}: the dataset has no rows")
         rows = read_course(spark, input_path)
-        assigned = assign_rows(rows, config, check_dates=count_bad_dates(rows, config.codec) > 0)
+        scan = scan_dates(rows, config.codec)
+        if scan.rows == 0:
+            raise SplitError(f"{input_path}: the dataset has no rows")
+        assigned = assign_rows(rows, config, check_dates=scan.bad_dates > 0)
         _write(assigned.rows, staging)
         _lay_out(staging, assigned.splits)
-        report = _measure(spark, staging, input_path, output_path, config, input_rows, assigned)
+        report = _measure(spark, staging, input_path, output_path, config, scan.rows, assigned)
         if not report.accounted:
             raise SplitFailed(
                 f"rows do not add up: input {report.input_rows:,} != split {report.split_rows:,}"
