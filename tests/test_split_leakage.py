@@ -91,3 +91,17 @@ def test_shared_locations_count_each_set_of_splits(spark):
     ]
     frame = spark.createDataFrame(rows, "split string, pixel_id long")
     assert shared_locations(frame) == {"train+test": 1, "train+val+test": 1}
+
+
+def test_shared_locations_of_more_splits_than_a_bitmask_holds(spark):
+    from cropseries.split.leakage import shared_locations
+
+    splits = tuple(f"fold{k}" for k in range(130))  # e.g. leave-one-box-out over 130 boxes
+    rows = [("fold0", 1), ("fold62", 1), ("fold63", 1), ("fold129", 1), ("fold64", 2)]
+    rows += [("fold126", 3), ("fold127", 3), ("fold128", 4), ("fold128", 5), ("fold129", 5)]
+    frame = spark.createDataFrame(rows, "split string, pixel_id long")
+    assert shared_locations(frame, splits) == {
+        "fold0+fold62+fold63+fold129": 1,
+        "fold126+fold127": 1,
+        "fold128+fold129": 1,
+    }
