@@ -160,12 +160,11 @@ def measure(
     """The report of a split dataset: `split_rows` (with `split`), `excluded` and `points`
     (one row per split and location, see `leakage.pixel_points`) are Spark DataFrames;
     `splits` are its split names (the folds' with folds, which hold out `held_out`)."""
-
     classes = load_legend(config.legend).classes
     by_label = split_rows.groupBy("split", "year", "label").count().collect()
     # Distinct counts as distinct rows, then counted: a rollup of two countDistinct expands
-    # every row six times (twice the time at 1M pixel-years). A pixel_id has one location,
-    # so the split's pixels are its rows of `points`.
+    # every row six times (2.2 s against these three jobs' 1.8 s at 1M pixel-years). A
+    # pixel_id has one location, so a split's pixels are its rows of `points`.
     per_year = split_rows.select("split", "year", "pixel_id").distinct()
     pixels_by_year = per_year.groupBy("split", "year").count().collect()
     blocks = split_rows.select("split", "block_id").distinct().groupBy("split").count().collect()
