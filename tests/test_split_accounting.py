@@ -129,6 +129,14 @@ def test_missing_column_or_wrong_type_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_dataset_of_empty_files_is_refused_and_leaves_no_output(spark, tmp_path):
+    source = str(tmp_path / "course")
+    write_partition(source, BAD_BOX, 2021, course_rows(0, 2021, seed=1))
+    with pytest.raises(SplitError, match="the dataset has no rows"):
+        run_split(spark, source, str(tmp_path / "out"), SplitConfig())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course"]
+
+
 def test_a_failed_run_leaves_the_previous_output_untouched(
     spark, damaged, split_damaged, monkeypatch
 ):
