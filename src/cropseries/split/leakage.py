@@ -316,12 +316,8 @@ def shared_locations(points, splits: tuple[str, ...] = SPLITS) -> dict[str, int]
     )
     found = sum((F.bit_count(name) for name in names), F.lit(0))
     rows = in_splits.where(found > 1).groupBy(*names).count().collect()
-    return {
-        "+".join(
-            split
-            for members, name in zip(words, names, strict=True)
-            for k, split in enumerate(members)
-            if r[name] >> k & 1
-        ): r["count"]
-        for r in rows
-    }
+    shared = {}
+    for r in rows:
+        mask = sum(r[name] << 63 * j for j, name in enumerate(names))  # bit k: splits[k]
+        shared["+".join(s for k, s in enumerate(splits) if mask >> k & 1)] = r["count"]
+    return shared
