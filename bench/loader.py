@@ -12,12 +12,17 @@ epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the
 after the first; beside them the same streamed epochs as numpy batches and through a PyTorch
 DataLoader with 0, 1 and 2 worker processes (with the torch extra). `--options` instead
 times the streamed training epoch with each research option (window strategies, window
-length, bucket width, bands, indices, fill) beside the course's defaults. (b), (c) and (d) are
-timed per epoch of a dataset built once, as training iterates it, after one untimed epoch;
-every timing is the best of `--repeat`. Prints rows per second, the ratios c/b, c/a and d/a,
-the kernel alone (check, decode, draw, bucket, label, normalize on in-memory record batches,
-one thread) and the peak RSS of an epoch of (c) in a fresh process on the 1x and the 4x
-dataset (streaming; the cache holds up to `cache_mb` more).
+length, bucket width, bands, indices, fill) beside the course's defaults.
+
+(a), (c), (d) and the numpy epoch, whose ratios carry targets, are timed in `--rounds`
+rounds: a round times one epoch of each, back to back, so that each ratio compares runs that
+met the machine in the same state (a shared VM's speed drifts by up to 2x within minutes);
+the ratios c/a, d/a and numpy/a are the medians of the rounds' own ratios, the rates the
+medians of the rounds. The rest is timed per epoch after one untimed epoch, the best of
+`--repeat`. Prints rows per second, the ratios c/b, c/a, numpy/a and d/a, the kernel alone
+(check, decode, draw, bucket, label, normalize on in-memory record batches, one thread) and
+the peak RSS of an epoch of (c) in a fresh process on the 1x and the 4x dataset (streaming;
+the cache holds up to `cache_mb` more).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -102,11 +108,59 @@ def course(path: str, split: str, repeat: int) -> tuple[float, float]:
     return load_s, epoch_rate(course_dataset(frame, norm.mean, norm.std, course_legend()), repeat)
 
 
-def loader(path: str, split: str, repeat: int, cache_mb: float = 0) -> float:
-    """Rows/s of the loader's training epochs through tf.data, (x, y) batches: streamed from
-    the files every epoch (`cache_mb` 0), or, with a cache, the epochs after the first."""
-    config = LoaderConfig(seed=0, cache_mb=cache_mb)
-    return epoch_rate(training_dataset(path, None, config, split=split), repeat)
+def epoch_rows(dataset) -> int:
+    """Rows of one epoch of a tf.data dataset of (x, y), iterated as training iterates it."""
+    return sum(x.shape[0] for x, _ in dataset)
+
+
+def paired_runs(path: str, split: str) -> dict[str, Callable[[], int]]:
+    """One epoch of (a), (c), (d) and the numpy batches, each a function that returns its
+    rows; everything planned (the files' footers read) before any clock."""
+    streamed = LoaderConfig(seed=0, cache_mb=0)
+    job = plan(path, None, streamed, training=True, split=split)
+    tf_streamed = training_dataset(path, None, streamed, split=split)
+    tf_cached = training_dataset(path, None, LoaderConfig(seed=0), split=split)
+    return {
+        "floor": lambda: floor(path, split),
+        "loader": lambda: epoch_rows(tf_streamed),
+        "loader_cached": lambda: epoch_rows(tf_cached),
+        "loader_numpy": lambda: sum(len(b["x"]) for b in batches(job)),
+    }
+
+
+def paired_rates(runs: dict[str, Callable[[], int]], rounds: int) -> dict[str, list[float]]:
+    """Rows/s of each run in each of `rounds` rounds, after one untimed run of each (which
+    fills the cache). A round times every run once, back to back, each round starting one
+    further along, so that no run always follows the same one."""
+    for run in runs.values():
+        run()
+    names = list(runs)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        turn = r % len(names)
+        for name in names[turn:] + names[:turn]:
+            rates[name].append(best_rate(runs[name], 1))
+    return rates
+
+
+#: The ratios to the floor that carry targets: result key, run, name, target.
+PAIRED_RATIOS = (
+    ("loader_over_floor", "loader", "c/a", 0.5),
+    ("numpy_over_floor", "loader_numpy", "numpy/a", 0.7),
+    ("cached_over_floor", "loader_cached", "d/a", 2.0),
+)
+
+
+def paired_result(rates: dict[str, list[float]]) -> dict:
+    """Median rates, and each ratio to the floor as the median of the rounds' own ratios
+    (with every round's, to show the spread)."""
+    result = {f"{name}_rows_s": round(float(np.median(values))) for name, values in rates.items()}
+    floor_rates = np.array(rates["floor"])
+    for key, name, _, _ in PAIRED_RATIOS:
+        ratios = np.array(rates[name]) / floor_rates
+        result[key] = round(float(np.median(ratios)), 3)
+        result[f"{key}_rounds"] = [round(float(r), 3) for r in ratios]
+    return result
 
 
 #: The research options `--options` times, as LoaderConfig fields, beside the course's.
@@ -167,13 +221,6 @@ def loader_torch(path: str, split: str, workers: int, repeat: int) -> float | No
     return best_rate(epoch, repeat)
 
 
-def numpy_rate(path: str, split: str, repeat: int) -> float:
-    """Rows/s of the same epoch as numpy batches, without tf.data: planned once, as (c)'s
-    dataset is built once (the files' footers are read before the clock)."""
-    job = plan(path, None, LoaderConfig(seed=0, cache_mb=0), training=True, split=split)
-    return best_rate(lambda: sum(len(b["x"]) for b in batches(job)), repeat)
-
-
 def kernel_rate(path: str, split: str, repeat: int) -> float:
     """Rows/s of check + decode + draw + bucket + label + normalize, on record batches
     already in memory, in this thread alone."""
@@ -216,7 +263,10 @@ def main() -> None:
     parser.add_argument("--pixels", type=int, default=80_000, help="rows of the 1x dataset")
     parser.add_argument("--data", default="data/bench/loader", help="where datasets are kept")
     parser.add_argument("--splits", help="use this split dataset's train split instead")
-    parser.add_argument("--repeat", type=int, default=2, help="timed runs of each, best kept")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="paired rounds of (a), (c), (d) and numpy"
+    )
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs of the rest, best kept")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--save", default="bench/out/loader.json", help="also write the result here (notebook)"
@@ -255,12 +305,10 @@ def main() -> None:
     result = {
         "rows": floor(one_x, split),
         "megabytes": round(sum(map(os.path.getsize, input_files(one_x, split))) / 1e6, 1),
-        "floor_rows_s": round(best_rate(lambda: floor(one_x, split), args.repeat)),
-        "loader_rows_s": round(loader(one_x, split, args.repeat)),
-        "loader_cached_rows_s": round(loader(one_x, split, args.repeat, LoaderConfig().cache_mb)),
-        "loader_numpy_rows_s": round(numpy_rate(one_x, split, args.repeat)),
-        "kernel_rows_s": round(kernel_rate(one_x, split, args.repeat)),
+        "rounds": args.rounds,
     }
+    result |= paired_result(paired_rates(paired_runs(one_x, split), args.rounds))
+    result["kernel_rows_s"] = round(kernel_rate(one_x, split, args.repeat))
     for workers in (0, 1, 2):
         rate = loader_torch(one_x, split, workers, args.repeat)
         if rate is not None:
@@ -271,9 +319,6 @@ def main() -> None:
     course_load_s, course_rate = course(one_x, split, args.repeat)
     result["course_rows_s"], result["course_load_s"] = round(course_rate), round(course_load_s, 2)
     result["loader_over_course"] = round(result["loader_rows_s"] / result["course_rows_s"], 2)
-    result["loader_over_floor"] = round(result["loader_rows_s"] / result["floor_rows_s"], 3)
-    result["cached_over_floor"] = round(result["loader_cached_rows_s"] / result["floor_rows_s"], 3)
-    result["numpy_over_floor"] = round(result["loader_numpy_rows_s"] / result["floor_rows_s"], 3)
     if args.save:
         os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
         with open(args.save, "w") as f:
@@ -287,6 +332,7 @@ def main() -> None:
 def report(r: dict, path: str) -> None:
     """The result as a table, with the targets."""
     print(f"dataset: {r['rows']:,} rows, {r['megabytes']:.0f} MB of Parquet ({path})")
+    print(f"  (a), (c), (d) and numpy: the medians of {r['rounds']} paired rounds")
     print(f"  (a) floor, pyarrow reads the columns:  {r['floor_rows_s']:>10,} rows/s")
     print(
         f"  (b) course pipeline restated:          {r['course_rows_s']:>10,} rows/s"
@@ -304,9 +350,13 @@ def report(r: dict, path: str) -> None:
                 f"  ({rate / r['loader_rows_s']:.2f} of c)"
             )
     print(f"  c/b = {r['loader_over_course']} (target >= 20)")
-    print(f"  c/a = {r['loader_over_floor']} (target >= 0.5)")
-    print(f"  numpy/a = {r['numpy_over_floor']} (target >= 0.7)")
-    print(f"  d/a = {r['cached_over_floor']} (target >= 2)")
+    for key, _, name, target in PAIRED_RATIOS:
+        rounds = r[f"{key}_rounds"]
+        verdict = "met" if r[key] >= target else "NOT met"
+        print(
+            f"  {name} = {r[key]} (median of {len(rounds)} rounds, {min(rounds)}-{max(rounds)}; "
+            f"target >= {target:g}: {verdict})"
+        )
     print(f"  peak RSS of (c): {r['rss_1x_mb']:.0f} MB over {r['rss_1x_rows']:,} rows (1x)")
     if "rss_4x_mb" in r:
         ratio = r["rss_4x_mb"] / r["rss_1x_mb"]
