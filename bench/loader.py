@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
+from rounds import median_ratio, paired_rounds
 
 from cropseries.config import LoaderConfig
 from cropseries.indices import INDICES
@@ -128,21 +130,6 @@ def paired_runs(path: str, split: str) -> dict[str, Callable[[], int]]:
     }
 
 
-def paired_rates(runs: dict[str, Callable[[], int]], rounds: int) -> dict[str, list[float]]:
-    """Rows/s of each run in each of `rounds` rounds, after one untimed run of each (which
-    fills the cache). A round times every run once, back to back, each round starting one
-    further along, so that no run always follows the same one."""
-    for run in runs.values():
-        run()
-    names = list(runs)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(rounds):
-        turn = r % len(names)
-        for name in names[turn:] + names[:turn]:
-            rates[name].append(best_rate(runs[name], 1))
-    return rates
-
-
 #: The ratios to the floor that carry targets: result key, run, name, target.
 PAIRED_RATIOS = (
     ("loader_over_floor", "loader", "c/a", 0.5),
@@ -151,15 +138,17 @@ PAIRED_RATIOS = (
 )
 
 
-def paired_result(rates: dict[str, list[float]]) -> dict:
-    """Median rates, and each ratio to the floor as the median of the rounds' own ratios
-    (with every round's, to show the spread)."""
-    result = {f"{name}_rows_s": round(float(np.median(values))) for name, values in rates.items()}
-    floor_rates = np.array(rates["floor"])
+def paired_result(path: str, split: str, rounds: int) -> dict:
+    """Median rates of (a), (c), (d) and the numpy epoch over `rounds` paired rounds, and
+    each ratio to the floor as the median of the rounds' own ratios (with every round's, to
+    show the spread)."""
+    timed = paired_rounds(paired_runs(path, split), rounds)
+    rates = {name: [rows / seconds for seconds, rows in runs] for name, runs in timed.items()}
+    result = {f"{name}_rows_s": round(statistics.median(r)) for name, r in rates.items()}
     for key, name, _, _ in PAIRED_RATIOS:
-        ratios = np.array(rates[name]) / floor_rates
-        result[key] = round(float(np.median(ratios)), 3)
-        result[f"{key}_rounds"] = [round(float(r), 3) for r in ratios]
+        median, ratios = median_ratio(rates[name], rates["floor"])
+        result[key] = round(median, 3)
+        result[f"{key}_rounds"] = [round(r, 3) for r in ratios]
     return result
 
 
@@ -307,7 +296,7 @@ def main() -> None:
         "megabytes": round(sum(map(os.path.getsize, input_files(one_x, split))) / 1e6, 1),
         "rounds": args.rounds,
     }
-    result |= paired_result(paired_rates(paired_runs(one_x, split), args.rounds))
+    result |= paired_result(one_x, split, args.rounds)
     result["kernel_rows_s"] = round(kernel_rate(one_x, split, args.repeat))
     for workers in (0, 1, 2):
         rate = loader_torch(one_x, split, workers, args.repeat)
