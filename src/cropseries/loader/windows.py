@@ -24,11 +24,10 @@ from cropseries.loader.bucketing import Windows
 
 def last_days(series: PixelSeries) -> np.ndarray:
     """Days from each row's first image to its last, int64 [rows] (0 for an empty row)."""
-    counts = series.counts
+    has = series.counts > 0
+    first, end = series.offsets[:-1][has], series.offsets[1:][has]
     last = np.zeros(series.num_rows, np.int64)
-    has = counts > 0
-    dates = series.dates.astype(np.int64)
-    last[has] = dates[series.offsets[1:][has] - 1] - dates[series.offsets[:-1][has]]
+    last[has] = series.dates[end - 1].astype(np.int64) - series.dates[first]
     return last
 
 
