@@ -42,7 +42,7 @@ from cropseries.layout import BANDS, NUM_BANDS
 from cropseries.reader import parquet_files
 from cropseries.stats.stage import partition_moments
 
-COLUMNS = ["num_images", "bands", "img_dates", "scl_vals", "pixel_id"]
+COLUMNS = ["num_images", "bands", "img_dates", "scl_vals", "pixel_id", "year"]
 YEARS = ("2019", "2020", "2021")
 
 
@@ -79,10 +79,7 @@ def run_numpy(splits: str, research: dict) -> dict:
     def batches():
         for path in train_files(splits):
             for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=COLUMNS):
-                n = batch.num_rows
-                yield batch.append_column("group", pa.array(np.zeros(n, np.int32))).append_column(
-                    "file_path", pa.array([path] * n)
-                )
+                yield batch.append_column("group", pa.array(np.zeros(batch.num_rows, np.int32)))
 
     kernel = partition_moments(
         batches(), codec=DEFAULT_CODEC, exclude_scl=(), num_groups=1, **research

@@ -1,6 +1,7 @@
 """The 02_stats Spark stage on small hand-built split datasets (local Spark Connect)."""
 
 import os
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -165,21 +166,29 @@ def test_band_without_valid_observation_is_named(spark, tmp_path):
     assert_nothing_written(root)
 
 
-def test_a_corrupt_row_is_named_by_file_and_pixel(spark, tmp_path):
+def test_a_corrupt_row_is_named_by_file_pixel_and_year(spark, tmp_path):
+    """The pass reads no file path per row: the driver finds the bad row's file by its pixel
+    and year, so the same pixel in another year's file is not named."""
     rng = np.random.default_rng(0)
-    table = split_table(rng, 50, series=random_series(rng, np.full(50, 4)))
-    bands = table.column("bands").to_pylist()
+    tables = [
+        split_table(rng, 50, year=year, series=random_series(rng, np.full(50, 4)))
+        for year in (2020, 2021)
+    ]
+    bands = tables[1].column("bands").to_pylist()
     bands[17] = bands[17][:-2]  # one value short
-    table = table.set_column(
-        table.schema.get_field_index("bands"), "bands", pa.array(bands, pa.binary())
+    tables[1] = tables[1].set_column(
+        tables[1].schema.get_field_index("bands"), "bands", pa.array(bands, pa.binary())
     )
-    root = write_splits(tmp_path, {"train": table})
-    with pytest.raises(
-        StatsError,
-        match=r"split=train/part-00000.parquet, pixel_id 17: column "
-        r"'bands' holds 47 values but num_images=4 needs 48",
-    ):
+    root = write_splits(tmp_path, {"train": tables})
+    with pytest.raises(StatsError) as raised:
         compute_stats(spark, root)
+    message = str(raised.value)
+    assert re.search(
+        r"split=train/part-00001.parquet, pixel_id 17, year 2021: column "
+        r"'bands' holds 47 values but num_images=4 needs 48",
+        message,
+    ), message
+    assert "part-00000" not in message
     assert_nothing_written(root)
 
 

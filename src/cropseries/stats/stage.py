@@ -264,7 +264,7 @@ def _train_moments(
         "scl_vals",
         group.cast("int").alias("group"),
         "pixel_id",
-        F.col("_metadata.file_path").alias("file_path"),
+        "year",
     )
     kernel = functools.partial(
         partition_moments,
@@ -274,7 +274,10 @@ def _train_moments(
         indices=config.indices,
         medians=config.medians,
     )
-    partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
+    try:
+        partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
+    except StatsError as error:
+        raise _located(spark, train, error) from None
     merged = Moments.empty(num_groups, _num_columns(config.indices))
     for row in partials.select(["group", "count", "mean", "m2"]).to_pylist():
         one = Moments.empty(num_groups, _num_columns(config.indices))
@@ -285,6 +288,26 @@ def _train_moments(
     rows = int(np.sum(partials.column("rows")))
     images = int(np.sum(partials.column("images")))
     return merged, _merged_histograms(partials), rows, images, partials.num_rows // num_groups
+
+
+#: How the kernel names a bad row: by pixel id and year, which the split holds once. Reading
+#: every row's file path in the pass cost a fifth of it (a string per row through Arrow), so
+#: the driver finds the file only when a row is bad (`_located`).
+_BAD_ROW = re.compile(r"^(?:rows from )?pixel_id (-?\d+), year (-?\d+): ")
+
+
+def _located(spark, train: SplitFiles, error: StatsError) -> StatsError:
+    """`error` with the file of the train split holding the row it names, if it names one."""
+    named = _BAD_ROW.match(str(error))
+    if named is None:
+        return error
+    from pyspark.sql import functions as F
+
+    pixel, year = (int(value) for value in named.groups())
+    frame = spark.read.parquet(*map(spark_path, train.directories))
+    row = frame.where((F.col("pixel_id") == pixel) & (F.col("year") == year))
+    files = row.select(F.col("_metadata.file_path")).distinct().toArrow().column(0)
+    return StatsError(f"{' or '.join(sorted(files.to_pylist()))}, {error}")
 
 
 def _merged_histograms(partials: pa.Table) -> np.ndarray:
@@ -316,8 +339,9 @@ def partition_moments(
     """`mapInArrow` body: one partition's batches in, one partial row per group out.
 
     Input columns: num_images, bands, img_dates, scl_vals, group (int in [0, num_groups)),
-    pixel_id, file_path. Output: `PARTIAL_SCHEMA` (the moments of the bands, and of the
-    indices with `indices`; histograms with `medians`, else empty lists).
+    pixel_id, year. Output: `PARTIAL_SCHEMA` (the moments of the bands, and of the indices
+    with `indices`; histograms with `medians`, else empty lists). A bad row raises
+    `StatsError` naming its pixel id and year; the driver adds the file (`_located`).
     """
     moments = Moments.empty(num_groups, _num_columns(indices))
     histograms = np.zeros((NUM_BANDS, NUM_BINS), np.int64)
@@ -369,16 +393,20 @@ def _per_band(kind: pa.DataType) -> pa.DataType:
 
 
 def _histograms(bands: np.ndarray, valid: np.ndarray, piece: pa.RecordBatch) -> np.ndarray:
-    """`band_histograms`, with the file and pixel of the slice named if a DN is not 16-bit."""
+    """`band_histograms`, with the first row of the slice named if a DN is not 16-bit."""
     try:
         return band_histograms(bands, valid)
     except ValueError as error:
-        path, pixel = piece.column("file_path")[0], piece.column("pixel_id")[0]
-        raise StatsError(f"{path}, rows from pixel_id {pixel}: {error}") from None
+        raise StatsError(f"rows from {_row_name(piece, 0)}: {error}") from None
+
+
+def _row_name(piece: pa.RecordBatch, row: int) -> str:
+    """A row as `_located` finds it: its pixel id and year."""
+    return f"pixel_id {piece.column('pixel_id')[row]}, year {piece.column('year')[row]}"
 
 
 def _decode(piece: pa.RecordBatch, codec: str):
-    """`decode_series`, with the file and pixel of the first bad row named on failure."""
+    """`decode_series`, with the pixel of the first bad row named on failure."""
     try:
         return decode_series(piece, codec)
     except ValueError:
@@ -386,9 +414,8 @@ def _decode(piece: pa.RecordBatch, codec: str):
             try:
                 decode_series(piece.slice(row, 1), codec)
             except ValueError as error:
-                path, pixel = piece.column("file_path")[row], piece.column("pixel_id")[row]
                 problem = str(error).removeprefix("row 0: ")
-                raise StatsError(f"{path}, pixel_id {pixel}: {problem}") from None
+                raise StatsError(f"{_row_name(piece, row)}: {problem}") from None
         raise
 
 
