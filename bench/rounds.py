@@ -13,12 +13,15 @@ import time
 from collections.abc import Callable
 
 
-def paired_rounds(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[tuple]]:
+def paired_rounds(
+    runs: dict[str, Callable[[], object]], rounds: int, warm_up: bool = True
+) -> dict[str, list[tuple]]:
     """(wall seconds, result) of every run in each of `rounds` rounds, after one untimed run
-    of each (which warms caches). Each round starts one run further along, so that no run
-    always follows the same one."""
-    for run in runs.values():
-        run()
+    of each (which warms caches) unless the caller has warmed them. Each round starts one
+    run further along, so that no run always follows the same one."""
+    if warm_up:
+        for run in runs.values():
+            run()
     names = list(runs)
     timed: dict[str, list[tuple]] = {name: [] for name in names}
     for r in range(rounds):

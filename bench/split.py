@@ -9,12 +9,14 @@ restated: pandas reads each split's year into memory, decodes the names, drops d
 by name from train and val and maps names to labels per element; (c) the same year split in
 one process with pyarrow and numpy (labels, the same row checks, ids, writes, the report's
 counts and distances), the baseline of the issue's target; (d) `run_split` on a local
-Spark Connect session (it writes the split dataset and its leakage report). (c) and (d) each
-run twice: the first run warms its process (for Spark the JVM compiling the Parquet, Arrow and
-write paths at full size, and the Python workers starting), the second is the figure and the
-target's, as `bench/stats.py` times 02_stats; the first runs' ratio is printed too.
-(a), (b) and (c) run in child processes so each peak memory is its own. Prints rows per second,
-peak memory (for Spark: the driver JVM and the Python client) and ratios.
+Spark Connect session (it writes the split dataset and its leakage report). (c) and (d) run
+in this process: first once each, which warms them (for Spark the JVM compiling the Parquet,
+Arrow and write paths at full size, and the Python workers starting; that ratio is printed
+as the cold one), then in `--rounds` paired rounds (bench/rounds.py), each round one run of
+both back to back; the target's ratio is the median of the rounds' own (c) / (d) ratios.
+(a) and (b) run in child processes so each peak memory is its own. Prints rows per second
+(the medians of the rounds for (c) and (d)), peak memory (for Spark: the driver JVM and the
+Python client) and ratios.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import argparse
 import glob
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 
 from peak_memory import peak_rss_mb
+from rounds import median_ratio, paired_rounds
 
 YEARS = {"train": 2021, "val": 2020, "test": 2019}
 
@@ -142,13 +146,6 @@ def single_process(path: str) -> dict:
     return {"rows": rows, "kept": kept, "seconds": seconds, "report": report}
 
 
-def single_process_twice(path: str) -> dict:
-    """`single_process` run twice in one process, as 01_split is: the second run's result,
-    with the first's seconds."""
-    first = single_process(path)
-    return single_process(path) | {"first_seconds": first["seconds"]}
-
-
 def _report_in_numpy(located: dict) -> dict:
     """01_split's report figures from each split's (pixel_id, block_id, x, y) arrays of kept
     rows: distinct pixels and blocks, locations shared by splits, distances to train."""
@@ -238,8 +235,7 @@ def _check_same_report(numpy_report: dict, spark_report) -> None:
 
 
 def in_child(kind: str, path: str) -> dict:
-    """Run `floor`, `course` or `single_process` in a fresh interpreter; its result and its
-    own peak memory."""
+    """Run `floor` or `course` in a fresh interpreter; its result and its own peak memory."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--data", path],
         check=True,
@@ -265,6 +261,13 @@ def jvm_peak_mb() -> float:
     return peak
 
 
+def _timed(run) -> float:
+    """Wall seconds of `run()`."""
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
 def _descends_from(pid: str, ancestor: str) -> bool:
     while pid not in ("0", "1"):
         if pid == ancestor:
@@ -282,11 +285,12 @@ def main() -> None:
     parser.add_argument("--pixels", type=int, default=333_334, help="locations (x 3 years)")
     parser.add_argument("--strategy", default="year", choices=["year", "block", "year+block"])
     parser.add_argument("--data", default="data/bench/split")
+    parser.add_argument("--rounds", type=int, default=3, help="paired rounds of (c) and (d)")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=["floor", "course", "single"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["floor", "course"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        kinds = {"floor": floor, "course": course, "single": single_process_twice}
+        kinds = {"floor": floor, "course": course}
         result = kinds[args.child](args.data)
         result["peak_mb"] = peak_rss_mb()
         print(json.dumps(result))
@@ -305,32 +309,44 @@ def main() -> None:
         )
     base = in_child("floor", source)
     pandas = in_child("course", source)
-    single = in_child("single", source) if args.strategy == "year" else None
     spark = local_session()
-    seconds = []
-    for _ in range(2):  # the first warms the session (the module docstring)
-        started = time.perf_counter()
-        report = run_split(spark, source, target, SplitConfig(strategy=args.strategy))
-        seconds.append(time.perf_counter() - started)
-    first_seconds, seconds = seconds
+    config = SplitConfig(strategy=args.strategy)
+    runs = {"split": lambda: run_split(spark, source, target, config)}
+    if args.strategy == "year":
+        runs["single"] = lambda: single_process(source)
+    first = {"split": _timed(runs["split"])}  # warms it (module docstring)
+    client_peak_mb = peak_rss_mb()  # before the baseline runs in this process too
+    if "single" in runs:
+        first["single"] = _timed(runs["single"])
+    timed = paired_rounds(runs, args.rounds, warm_up=False)
+    split_s = statistics.median(s for s, _ in timed["split"])
+    report = timed["split"][-1][1]
     rows = report.input_rows
-    if single:
+    single = None
+    if "single" in timed:
+        single = timed["single"][-1][1]
         _check_same_report(single["report"], report)
+        over_single, per_round = median_ratio(
+            [s for s, _ in timed["single"]], [s for s, _ in timed["split"]]
+        )
+        single_s = statistics.median(s for s, _ in timed["single"])
     result = {
         "rows": rows,
         "strategy": args.strategy,
-        "split_s": round(seconds, 2),
-        "split_rows_per_s": round(rows / seconds),
+        "rounds": args.rounds,
+        "split_s": round(split_s, 2),
+        "split_rows_per_s": round(rows / split_s),
         "course_rows_per_s": round(pandas["rows"] / pandas["seconds"]),
         "floor_rows_per_s": round(base["rows"] / base["seconds"]),
-        "split_over_course": round(pandas["seconds"] / seconds, 3),
-        "split_over_floor": round(base["seconds"] / seconds, 3),
-        "single_process_rows_per_s": single and round(single["rows"] / single["seconds"]),
-        "split_over_single_process": single and round(single["seconds"] / seconds, 3),
+        "split_over_course": round(pandas["seconds"] / split_s, 3),
+        "split_over_floor": round(base["seconds"] / split_s, 3),
+        "single_process_rows_per_s": single and round(single["rows"] / single_s),
+        "split_over_single_process": single and round(over_single, 3),
+        "split_over_single_process_rounds": single and [round(r, 3) for r in per_round],
         "first_runs_split_over_single_process": single
-        and round(single["first_seconds"] / first_seconds, 3),
+        and round(first["single"] / first["split"], 3),
         "split_jvm_peak_mb": round(jvm_peak_mb()),
-        "split_python_peak_mb": round(peak_rss_mb()),
+        "split_python_peak_mb": round(client_peak_mb),
         "course_peak_mb": round(pandas["peak_mb"]),
         "floor_peak_mb": round(base["peak_mb"]),
     }
@@ -356,10 +372,12 @@ def main() -> None:
         print(
             f"  one process (pyarrow + numpy):     "
             f"{result['single_process_rows_per_s']:>10,} rows/s  (split / one process "
-            f"{result['split_over_single_process']:.2f}, target >= 0.5)"
+            f"{result['split_over_single_process']:.2f}, the median of {args.rounds} paired "
+            f"rounds: {', '.join(map(str, result['split_over_single_process_rounds']))}; "
+            "target >= 0.5)"
         )
         print(
-            "  the first runs (a cold Spark session, a fresh process): split / one process "
+            "  the first runs (a cold Spark session and process): split / one process "
             f"{result['first_runs_split_over_single_process']:.2f}"
         )
     print(
