@@ -149,6 +149,9 @@ def test_unreadable_file_and_missing_column_are_named(spark, tmp_path):
     pq.write_table(split_table(rng, 5).drop_columns(["label"]), bad)
     with pytest.raises(StatsError, match=r"part-00001.parquet: column 'label' is missing"):
         compute_stats(spark, root)
+    pq.write_table(split_table(rng, 5).drop_columns(["year"]), bad)
+    with pytest.raises(StatsError, match=r"part-00001.parquet: column 'year' is missing"):
+        compute_stats(spark, root)
     assert_nothing_written(root)
 
 

@@ -27,7 +27,7 @@ from cropseries.config import StatsConfig
 from cropseries.histogram import NUM_BINS, add, band_histograms, medians, sparse
 from cropseries.indices import INDICES, validity
 from cropseries.indices import values as index_values
-from cropseries.layout import BANDS, NUM_BANDS
+from cropseries.layout import BANDS, NUM_BANDS, PARTITIONING
 from cropseries.moments import Moments, batch_moments, valid_observations
 from cropseries.reader import LayoutError, resolve, schema_problems, spark_path
 from cropseries.split_dataset import (
@@ -44,10 +44,11 @@ from cropseries.stats.classes import WEIGHT_FORMULA, class_counts, class_weights
 from cropseries.stats.errors import StatsError
 from cropseries.stats.file import IndexStats, Stats, write_stats
 
-#: Columns 01_split adds that this stage reads, with their types.
+#: Columns of a split dataset beyond the course layout's that this stage reads, with their
+#: types: three 01_split derives, and the year it keeps from the course layout's folders.
 DERIVED_COLUMNS = {
     name: DERIVED_SCHEMA.field(name).type for name in ("cdl_code", "label", "pixel_id")
-}
+} | {"year": PARTITIONING.field("year").type}
 #: Rows decoded at once inside a Spark task; bounds worker memory (about 40 MB at 60 images).
 SLICE_ROWS = 2048
 #: One row per partition and group, emitted by `partition_moments`; group 0's row also holds
