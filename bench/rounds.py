@@ -27,10 +27,15 @@ def paired_rounds(
     for r in range(rounds):
         turn = r % len(names)
         for name in names[turn:] + names[:turn]:
-            started = time.perf_counter()
-            result = runs[name]()
-            timed[name].append((time.perf_counter() - started, result))
+            timed[name].append(timed_run(runs[name]))
     return timed
+
+
+def timed_run(run: Callable[[], object]) -> tuple[float, object]:
+    """(wall seconds, result) of `run()`."""
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
 
 
 def median_ratio(numerators: list[float], denominators: list[float]) -> tuple[float, list[float]]:

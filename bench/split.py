@@ -31,7 +31,7 @@ import sys
 import time
 
 from peak_memory import peak_rss_mb
-from rounds import median_ratio, paired_rounds
+from rounds import median_ratio, paired_rounds, timed_run
 
 YEARS = {"train": 2021, "val": 2020, "test": 2019}
 
@@ -261,13 +261,6 @@ def jvm_peak_mb() -> float:
     return peak
 
 
-def _timed(run) -> float:
-    """Wall seconds of `run()`."""
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
 def _descends_from(pid: str, ancestor: str) -> bool:
     while pid not in ("0", "1"):
         if pid == ancestor:
@@ -314,10 +307,10 @@ def main() -> None:
     runs = {"split": lambda: run_split(spark, source, target, config)}
     if args.strategy == "year":
         runs["single"] = lambda: single_process(source)
-    first = {"split": _timed(runs["split"])}  # warms it (module docstring)
+    first = {"split": timed_run(runs["split"])[0]}  # warms it (module docstring)
     client_peak_mb = peak_rss_mb()  # before the baseline runs in this process too
     if "single" in runs:
-        first["single"] = _timed(runs["single"])
+        first["single"] = timed_run(runs["single"])[0]
     timed = paired_rounds(runs, args.rounds, warm_up=False)
     split_s = statistics.median(s for s, _ in timed["split"])
     report = timed["split"][-1][1]

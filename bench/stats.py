@@ -38,7 +38,7 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from rounds import median_ratio, paired_rounds
+from rounds import median_ratio, paired_rounds, timed_run
 
 from cropseries.codecs import DEFAULT_CODEC, decode_series
 from cropseries.config import StatsConfig
@@ -114,9 +114,7 @@ def run_spark(splits: str, research: dict) -> dict:
             "spark": lambda: compute_stats(spark, splits, config, out=out),
             "numpy": lambda: run_numpy(splits, research),
         }
-        started = time.perf_counter()
-        runs["spark"]()  # warms the session (the module docstring)
-        first_seconds = time.perf_counter() - started
+        first_seconds, _ = timed_run(runs["spark"])  # warms the session (module docstring)
         runs["numpy"]()
         timed = paired_rounds(runs, ROUNDS, warm_up=False)
     stats = timed["spark"][-1][1]
@@ -220,10 +218,9 @@ def report(results: dict[str, dict]) -> None:
             f"{r['peak_mb']:>8.0f} {ratio:>12}"
         )
     if "spark" in results:
-        first = results["spark"]["first_seconds"]
-        print(f"spark's first run (a cold session): {results['spark']['rows'] / first:,.0f} rows/s")
-    if "spark" in results:
         spark = results["spark"]
+        cold = spark["rows"] / spark["first_seconds"]
+        print(f"spark's first run (a cold session): {cold:,.0f} rows/s")
         rounds = ", ".join(f"{r:.2f}" for r in spark["kernel_ratios"])
         print(
             f"spark / numpy kernel: {spark['kernel_ratio']:.2f} (the median of "

@@ -258,7 +258,8 @@ def _train_moments(
     from pyspark.sql import functions as F
 
     group = F.col("label") if num_groups > 1 else F.lit(0)
-    frame = spark.read.parquet(*map(spark_path, train.directories)).select(
+    files = spark.read.parquet(*map(spark_path, train.directories))
+    frame = files.select(
         "num_images",
         "bands",
         "img_dates",
@@ -278,7 +279,7 @@ def _train_moments(
     try:
         partials = _run(lambda: frame.mapInArrow(kernel, PARTIAL_SCHEMA).toArrow(), train.directory)
     except StatsError as error:
-        raise _located(spark, train, error) from None
+        raise _located(files, error) from None
     merged = Moments.empty(num_groups, _num_columns(config.indices))
     for row in partials.select(["group", "count", "mean", "m2"]).to_pylist():
         one = Moments.empty(num_groups, _num_columns(config.indices))
@@ -297,16 +298,16 @@ def _train_moments(
 _BAD_ROW = re.compile(r"^(?:rows from )?pixel_id (-?\d+), year (-?\d+): ")
 
 
-def _located(spark, train: SplitFiles, error: StatsError) -> StatsError:
-    """`error` with the file of the train split holding the row it names, if it names one."""
+def _located(files, error: StatsError) -> StatsError:
+    """`error` with the file among `files` (the train split as read) holding the row it
+    names, if it names one."""
     named = _BAD_ROW.match(str(error))
     if named is None:
         return error
     from pyspark.sql import functions as F
 
     pixel, year = (int(value) for value in named.groups())
-    frame = spark.read.parquet(*map(spark_path, train.directories))
-    row = frame.where((F.col("pixel_id") == pixel) & (F.col("year") == year))
+    row = files.where((F.col("pixel_id") == pixel) & (F.col("year") == year))
     files = row.select(F.col("_metadata.file_path")).distinct().toArrow().column(0)
     return StatsError(f"{' or '.join(sorted(files.to_pylist()))}, {error}")
 
