@@ -9,17 +9,18 @@ reading the columns the loader reads; (b) the course's pipeline restated
 (bench/course_pipeline.py: pandas into memory, from_tensor_slices, per-element map); (c) the
 loader in training mode, tf.data batches iterated in Python, streamed from the files every
 epoch; (d) the same with the decoded-series cache (`LoaderConfig.cache_mb`), the epochs
-after the first; beside them the same streamed epochs as numpy batches and through a PyTorch
-DataLoader with 0, 1 and 2 worker processes (with the torch extra). `--options` instead
-times the streamed training epoch with each research option (window strategies, window
-length, bucket width, bands, indices, fill) beside the course's defaults.
+after the first; beside them the numpy batches (for JAX, Keras 3 or PyTorch users), streamed
+and from the cache, and the streamed epochs through a PyTorch DataLoader with 0, 1 and 2
+worker processes (with the torch extra). `--options` instead times the streamed training
+epoch with each research option (window strategies, window length, bucket width, bands,
+indices, fill) beside the course's defaults.
 
-(a), (c), (d) and the numpy epoch, whose ratios carry targets, are timed in `--rounds`
+(a), (c), (d) and the numpy epochs, whose ratios carry targets, are timed in `--rounds`
 rounds: a round times one epoch of each, back to back, so that each ratio compares runs that
 met the machine in the same state (a shared VM's speed drifts by up to 2x within minutes);
-the ratios c/a, d/a and numpy/a are the medians of the rounds' own ratios, the rates the
-medians of the rounds. The rest is timed per epoch after one untimed epoch, the best of
-`--repeat`. Prints rows per second, the ratios c/b, c/a, numpy/a and d/a, the kernel alone
+the ratios c/a, d/a, numpy/a and numpy from cache/a are the medians of the rounds' own
+ratios, the rates the medians of the rounds. The rest is timed per epoch after one untimed
+epoch, the best of `--repeat`. Prints rows per second, those ratios and c/b, the kernel alone
 (check, decode, draw, bucket, label, normalize on in-memory record batches, one thread) and
 the peak RSS of an epoch of (c) in a fresh process on the 1x and the 4x dataset (streaming;
 the cache holds up to `cache_mb` more).
@@ -45,7 +46,14 @@ from cropseries.config import LoaderConfig
 from cropseries.indices import INDICES
 from cropseries.legend import course_legend
 from cropseries.loader.normalization import COURSE_NORMALIZATION, Normalization
-from cropseries.loader.pipeline import batches, examples, finish, plan, training_dataset
+from cropseries.loader.pipeline import (
+    Epochs,
+    batches,
+    examples,
+    finish,
+    plan,
+    training_dataset,
+)
 from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -116,17 +124,20 @@ def epoch_rows(dataset) -> int:
 
 
 def paired_runs(path: str, split: str) -> dict[str, Callable[[], int]]:
-    """One epoch of (a), (c), (d) and the numpy batches, each a function that returns its
-    rows; everything planned (the files' footers read) before any clock."""
-    streamed = LoaderConfig(seed=0, cache_mb=0)
+    """One epoch of (a), (c), (d) and the numpy batches, streamed and from the cache, each a
+    function that returns its rows; everything planned (the files' footers read) before any
+    clock. The warm-up round fills the caches."""
+    streamed, cached = LoaderConfig(seed=0, cache_mb=0), LoaderConfig(seed=0)
     job = plan(path, None, streamed, training=True, split=split)
+    numpy_cached = Epochs(plan(path, None, cached, training=True, split=split))
     tf_streamed = training_dataset(path, None, streamed, split=split)
-    tf_cached = training_dataset(path, None, LoaderConfig(seed=0), split=split)
+    tf_cached = training_dataset(path, None, cached, split=split)
     return {
         "floor": lambda: floor(path, split),
         "loader": lambda: epoch_rows(tf_streamed),
         "loader_cached": lambda: epoch_rows(tf_cached),
         "loader_numpy": lambda: sum(len(b["x"]) for b in batches(job)),
+        "loader_numpy_cached": lambda: sum(len(b["x"]) for b in numpy_cached),
     }
 
 
@@ -135,6 +146,7 @@ PAIRED_RATIOS = (
     ("loader_over_floor", "loader", "c/a", 0.5),
     ("numpy_over_floor", "loader_numpy", "numpy/a", 0.7),
     ("cached_over_floor", "loader_cached", "d/a", 2.0),
+    ("numpy_cached_over_floor", "loader_numpy_cached", "numpy from cache/a", 2.0),
 )
 
 
@@ -253,7 +265,7 @@ def main() -> None:
     parser.add_argument("--data", default="data/bench/loader", help="where datasets are kept")
     parser.add_argument("--splits", help="use this split dataset's train split instead")
     parser.add_argument(
-        "--rounds", type=int, default=7, help="paired rounds of (a), (c), (d) and numpy"
+        "--rounds", type=int, default=7, help="paired rounds of (a), (c), (d) and the numpy epochs"
     )
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of the rest, best kept")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -321,7 +333,7 @@ def main() -> None:
 def report(r: dict, path: str) -> None:
     """The result as a table, with the targets."""
     print(f"dataset: {r['rows']:,} rows, {r['megabytes']:.0f} MB of Parquet ({path})")
-    print(f"  (a), (c), (d) and numpy: the medians of {r['rounds']} paired rounds")
+    print(f"  (a), (c), (d) and the numpy epochs: the medians of {r['rounds']} paired rounds")
     print(f"  (a) floor, pyarrow reads the columns:  {r['floor_rows_s']:>10,} rows/s")
     print(
         f"  (b) course pipeline restated:          {r['course_rows_s']:>10,} rows/s"
@@ -330,6 +342,7 @@ def report(r: dict, path: str) -> None:
     print(f"  (c) loader, tf.data training epoch:    {r['loader_rows_s']:>10,} rows/s")
     print(f"  (d) the same, later epochs from cache: {r['loader_cached_rows_s']:>10,} rows/s")
     print(f"      loader as numpy batches:           {r['loader_numpy_rows_s']:>10,} rows/s")
+    print(f"      the same, later epochs from cache: {r['loader_numpy_cached_rows_s']:>10,} rows/s")
     print(f"      kernel alone, one thread:          {r['kernel_rows_s']:>10,} rows/s")
     for workers in (0, 1, 2):
         if f"torch_{workers}_workers_rows_s" in r:
