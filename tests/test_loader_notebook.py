@@ -14,7 +14,7 @@ from loader_reference import reference_example
 
 from cropseries.cli import main
 from cropseries.config import LoaderConfig
-from cropseries.figures.loader import CHOICES, inspection_figure
+from cropseries.figures.loader import CHOICES, benchmark_figure, inspection_figure
 from cropseries.layout import BANDS
 from cropseries.loader.inspection import inspect_pixels
 from cropseries.loader.pipeline import plan
@@ -94,6 +94,16 @@ def test_notebook_builds_both_datasets_and_shows_the_figures(spark, splits, tmp_
     inspection, benchmark = result["_figures"]
     assert len(inspection["layout"]["sliders"][0]["steps"]) == 5
     assert list(values(benchmark["data"][0]["y"])) == [400000, 9000, 250000]
+
+
+def test_benchmark_figure_adds_the_cached_epochs_where_measured():
+    result = {"floor_rows_s": 300000, "course_rows_s": 8000, "loader_rows_s": 160000}
+    cached = result | {"loader_cached_rows_s": 310000, "loader_numpy_cached_rows_s": 550000}
+    bars = benchmark_figure(cached).data[0]
+    assert list(bars.y) == [300000, 8000, 160000, 310000, 550000]
+    assert list(bars.x)[3:] == ["later epochs, cached (tf.data)", "later epochs, cached (numpy)"]
+    assert len(benchmark_figure(result).data[0].y) == 3
+    assert "loader / floor = 0.53" in benchmark_figure(cached).layout.title.text
 
 
 def test_inspect_and_throughput_commands(splits, tmp_path, capsys):

@@ -264,7 +264,8 @@ def loader_section(splits: str, stats, bench: str | None, sampling: Sampling) ->
                 f"Training rows per second measured by bench/loader.py ({bench}, on the "
                 "benchmark's own generated data, not necessarily this run's): pyarrow only "
                 "reading the same columns (the floor), the course's tf.data pipeline restated, "
-                "and this loader, on the same files in one run.",
+                "this loader, and its epochs after the first from the decoded-series cache "
+                "(tf.data and numpy batches, where measured), on the same files in one run.",
             )
         )
     return Section(
