@@ -198,7 +198,7 @@ def _model_axis_title(choice: str) -> str:
 
 
 #: bench/loader.py's rates the figure draws, by key: always the first three, the epochs from
-#: the decoded-series cache where the result has them (results before 2026-12-02 do not).
+#: the decoded-series cache where the result has them (older results lack one or both).
 BENCHMARK_BARS = {
     "floor_rows_s": "floor (pyarrow read)",
     "course_rows_s": "course pipeline",
