@@ -212,14 +212,14 @@ def benchmark_figure(result: dict) -> go.Figure:
     """Rows per second of the floor, the course's pipeline and the loader (bench/loader.py),
     and of the loader's later epochs from its cache where measured."""
     shown = {name: result[key] for key, name in BENCHMARK_BARS.items() if key in result}
-    rates = [result[k] for k in ("floor_rows_s", "course_rows_s", "loader_rows_s")]
+    loader = result["loader_rows_s"]
     figure = go.Figure(
         go.Bar(x=list(shown), y=list(shown.values()), text=[f"{r:,.0f}" for r in shown.values()])
     )
     figure.update_layout(
         title=(
-            f"training rows per second: loader / course = {rates[2] / rates[1]:.1f}, "
-            f"loader / floor = {rates[2] / rates[0]:.2f}"
+            f"training rows per second: loader / course = {loader / result['course_rows_s']:.1f}, "
+            f"loader / floor = {loader / result['floor_rows_s']:.2f}"
         ),
         yaxis_title="rows per second",
         height=400,

@@ -308,8 +308,8 @@ def _located(files, error: StatsError) -> StatsError:
 
     pixel, year = (int(value) for value in named.groups())
     row = files.where((F.col("pixel_id") == pixel) & (F.col("year") == year))
-    files = row.select(F.col("_metadata.file_path")).distinct().toArrow().column(0)
-    return StatsError(f"{' or '.join(sorted(files.to_pylist()))}, {error}")
+    paths = row.select(F.col("_metadata.file_path")).distinct().toArrow().column(0)
+    return StatsError(f"{' or '.join(sorted(paths.to_pylist()))}, {error}")
 
 
 def _merged_histograms(partials: pa.Table) -> np.ndarray:
