@@ -38,7 +38,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
 from rounds import median_ratio, paired_rounds
 
@@ -54,7 +53,13 @@ from cropseries.loader.pipeline import (
     plan,
     training_dataset,
 )
-from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, open_input
+from cropseries.loader.source import (
+    COURSE_COLUMNS,
+    SPLIT_COLUMNS,
+    decode_chunk,
+    open_input,
+    parquet_file,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -89,7 +94,7 @@ def floor(path: str, split: str) -> int:
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
     rows = 0
     for file in input_files(path, split):
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=4096, columns=columns):
+        for batch in parquet_file(file).iter_batches(batch_size=4096, columns=columns):
             rows += batch.num_rows
     return rows
 
@@ -231,7 +236,7 @@ def kernel_rate(path: str, split: str, repeat: int) -> float:
     held = [
         (unit.file, batch)
         for unit in units
-        for batch in pq.ParquetFile(unit.file).iter_batches(
+        for batch in parquet_file(unit.file).iter_batches(
             batch_size=4096, row_groups=[unit.row_group], columns=columns
         )
     ]

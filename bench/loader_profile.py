@@ -19,13 +19,12 @@ import argparse
 import time
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from cropseries.config import LoaderConfig
 from cropseries.loader.memory import keep_arrays_on_heap
 from cropseries.loader.pipeline import batches, examples, finish, plan, windowed
 from cropseries.loader.shuffle import ShuffleBuffer
-from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk
+from cropseries.loader.source import COURSE_COLUMNS, SPLIT_COLUMNS, decode_chunk, parquet_file
 
 
 def best_cpu(run, repeat: int, clock=time.thread_time) -> tuple[float, object]:
@@ -53,7 +52,7 @@ def main() -> None:
         return [
             (unit.file, batch)
             for unit in job.source.units
-            for batch in pq.ParquetFile(unit.file).iter_batches(
+            for batch in parquet_file(unit.file).iter_batches(
                 batch_size=config.read_rows,
                 row_groups=[unit.row_group],
                 columns=columns,

@@ -8,6 +8,8 @@ no-crop class.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 
@@ -18,10 +20,19 @@ def course_labels(names: pa.Array, legend: ClassLegend) -> tuple[np.ndarray, np.
     """Class index int32 [n] and double-crop flag bool [n] from label names (the `CDL`
     column), by the legend. Unknown names get class -1 (the caller reports them)."""
     codes = legend.codes(names)  # -1 (unknown) reads the last entry of each table: -1, False
-    labels = np.append(legend.code_to_label(), -1).astype(np.int32)[codes]
+    labels, double = _code_tables(legend)
+    return labels[codes], double[codes]
+
+
+@cache
+def _code_tables(legend: ClassLegend) -> tuple[np.ndarray, np.ndarray]:
+    """Class index int32 and double-crop flag of every label code, and -1 / False after the
+    last (for unknown names), built once per legend: the loader asks for every piece."""
+    labels = np.append(legend.code_to_label(), -1).astype(np.int32)
     double = np.zeros(legend.num_codes + 1, bool)
     double[list(legend.double_crops)] = True
-    return labels, double[codes]
+    labels.flags.writeable = double.flags.writeable = False
+    return labels, double
 
 
 def apply_vegetation_rule(
@@ -34,13 +45,19 @@ def apply_vegetation_rule(
     an empty window is never vegetated). Without a rule the labels stay as they are.
     """
     labels = np.asarray(labels, np.int32)
-    rule = legend.rule
-    if rule is None:
+    if legend.rule is None:
         return labels
-    exempt = np.zeros(legend.num_classes, bool)
-    exempt[[legend.classes.index(c) for c in rule.exempt]] = True
-    turned = ~exempt[labels] & ~vegetated
+    turned = ~_exempt(legend)[labels] & ~vegetated
     return np.where(turned, np.int32(legend.no_crop_index), labels)
+
+
+@cache
+def _exempt(legend: ClassLegend) -> np.ndarray:
+    """bool [classes]: the classes the vegetation rule leaves alone, built once per legend."""
+    exempt = np.zeros(legend.num_classes, bool)
+    exempt[[legend.classes.index(c) for c in legend.rule.exempt]] = True
+    exempt.flags.writeable = False
+    return exempt
 
 
 def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
