@@ -41,8 +41,8 @@ STORED_SCL_TABLE = scl_table(STORED_SCL)
 SERIES_COLUMNS = ("num_images", "bands", "img_dates", "scl_vals")
 SPLIT_COLUMNS = (*SERIES_COLUMNS, "label", "is_double_crop", "pixel_id")
 COURSE_COLUMNS = (*SERIES_COLUMNS, "CDL")
-#: Columns read as Arrow dictionaries, as Parquet stores them: a course layout's label names
-#: (a handful of distinct names per row group), looked up once per name instead of per row.
+#: Columns read as Arrow dictionaries, as Parquet stores them: a course layout's label names,
+#: a handful per row group, which the loader would otherwise dictionary-encode again per piece.
 DICTIONARY_COLUMNS = ("CDL",)
 #: What `read_pieces(locations=True)` reads besides, by input kind: where each row is, and its
 #: year and label code (a course layout has its year in the path and its code in `CDL`).
