@@ -112,9 +112,9 @@ def epoch_rate(dataset, repeat: int) -> float:
 
 
 #: Epochs of the course's pipeline timed, the best kept. Its `map(..., AUTOTUNE)` runs some
-#: epochs on one thread on two cores (about 3,775 rows/s against 7,000-8,400 with tf.data's
-#: autotuning off), unpredictably, the first epoch included: the best of several is the fair
-#: baseline.
+#: epochs on one thread on two cores (about 3,775 rows/s, against 6,800-7,300 in its other
+#: epochs and 7,900-8,400 with tf.data's autotuning off), unpredictably, the first epoch
+#: included: the best of several is the fair baseline.
 COURSE_EPOCHS = 4
 
 
