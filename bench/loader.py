@@ -57,6 +57,7 @@ from cropseries.loader.pipeline import (
 from cropseries.loader.source import (
     COURSE_COLUMNS,
     SPLIT_COLUMNS,
+    Input,
     decode_chunk,
     open_input,
     parquet_file,
@@ -89,13 +90,14 @@ def input_files(path: str, split: str) -> list[str]:
     return sorted({u.file for u in open_input(path, split).units})
 
 
-def floor(path: str, split: str) -> int:
-    """pyarrow reads the columns the loader reads, record batch by record batch."""
-    source = open_input(path, split)
+def floor(source: Input) -> int:
+    """pyarrow reads the columns the loader reads, record batch by record batch, from files
+    whose footers are read (as the loader's are, by its plan) before any clock."""
     columns = list(SPLIT_COLUMNS if source.kind == "split" else COURSE_COLUMNS)
     rows = 0
-    for file in input_files(path, split):
-        for batch in parquet_file(file).iter_batches(batch_size=4096, columns=columns):
+    for file in sorted({unit.file for unit in source.units}):
+        parquet = parquet_file(file, source.footers[file])
+        for batch in parquet.iter_batches(batch_size=4096, columns=columns):
             rows += batch.num_rows
     return rows
 
@@ -143,12 +145,13 @@ def paired_runs(path: str, split: str) -> dict[str, Callable[[], int]]:
     function that returns its rows; everything planned (the files' footers read) before any
     clock. The warm-up round fills the caches."""
     streamed, cached = LoaderConfig(seed=0, cache_mb=0), LoaderConfig(seed=0)
+    source = open_input(path, split)
     job = plan(path, None, streamed, training=True, split=split)
     numpy_cached = Epochs(plan(path, None, cached, training=True, split=split))
     tf_streamed = training_dataset(path, None, streamed, split=split)
     tf_cached = training_dataset(path, None, cached, split=split)
     return {
-        "floor": lambda: floor(path, split),
+        "floor": lambda: floor(source),
         "loader": lambda: epoch_rows(tf_streamed),
         "loader_cached": lambda: epoch_rows(tf_cached),
         "loader_numpy": lambda: sum(len(b["x"]) for b in batches(job)),
@@ -246,7 +249,7 @@ def kernel_rate(path: str, split: str, repeat: int) -> float:
     held = [
         (unit.file, batch)
         for unit in units
-        for batch in parquet_file(unit.file).iter_batches(
+        for batch in parquet_file(unit.file, job.source.footers[unit.file]).iter_batches(
             batch_size=4096, row_groups=[unit.row_group], columns=columns
         )
     ]
@@ -310,7 +313,7 @@ def main() -> None:
         ensure_dataset(one_x, args.pixels)
         ensure_dataset(four_x, 4 * args.pixels)
     split = "train"
-    floor(one_x, split)  # warm the page cache so every reader reads from memory
+    floor(open_input(one_x, split))  # warm the page cache so every reader reads from memory
     if args.options:
         rates = option_rates(one_x, split, args.repeat)
         base = next(iter(rates.values()))
@@ -319,7 +322,7 @@ def main() -> None:
             print(f"  {name:<56} {rate:>9,.0f}  ({rate / base:.2f} of the course's)")
         return
     result = {
-        "rows": floor(one_x, split),
+        "rows": floor(open_input(one_x, split)),
         "megabytes": round(sum(map(os.path.getsize, input_files(one_x, split))) / 1e6, 1),
         "rounds": args.rounds,
     }

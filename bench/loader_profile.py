@@ -52,7 +52,7 @@ def main() -> None:
         return [
             (unit.file, batch)
             for unit in job.source.units
-            for batch in parquet_file(unit.file).iter_batches(
+            for batch in parquet_file(unit.file, job.source.footers[unit.file]).iter_batches(
                 batch_size=config.read_rows,
                 row_groups=[unit.row_group],
                 columns=columns,

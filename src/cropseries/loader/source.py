@@ -339,7 +339,7 @@ def read_pieces(
             footer = source.footers[unit.file]
             first_row = unit.first_row
             try:
-                parquet = parquet_file(unit.file, source.filesystem, footer)
+                parquet = parquet_file(unit.file, footer, source.filesystem)
                 for batch in parquet.iter_batches(
                     batch_size=read_rows,
                     row_groups=[unit.row_group],
@@ -360,13 +360,11 @@ def read_pieces(
         )
 
 
-def parquet_file(path: str, filesystem=None, footer: pq.FileMetaData | None = None):
-    """A Parquet file opened as the loader reads it (those of `DICTIONARY_COLUMNS` it has as
-    dictionaries), from its `footer` if already read; the benchmarks' floor reads the same."""
-    if footer is None:
-        footer = pq.ParquetFile(path, filesystem=filesystem).metadata
-    names = footer.schema.names
-    dictionaries = [c for c in DICTIONARY_COLUMNS if c in names]
+def parquet_file(path: str, footer: pq.FileMetaData, filesystem=None) -> pq.ParquetFile:
+    """A Parquet file opened from its `footer` (read once, by `open_input`) as the loader
+    reads it: those of `DICTIONARY_COLUMNS` it has as dictionaries. The benchmarks' floor
+    opens its files the same way."""
+    dictionaries = [c for c in DICTIONARY_COLUMNS if c in footer.schema.names]
     return pq.ParquetFile(
         path, filesystem=filesystem, metadata=footer, read_dictionary=dictionaries
     )
